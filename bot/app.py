@@ -1,0 +1,91 @@
+"""Wire the Telegram application: settings, services, handlers, commands and the scheduler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.logs import install_token_filter
+from bot.ordering import PerChatOrderedProcessor
+from bot.services import open_services
+from handlers import register
+from handlers.flood import FloodGuard
+
+__all__ = ["BOT_COMMANDS", "build_application", "run_polling"]
+
+logger = logging.getLogger(__name__)
+
+BOT_COMMANDS = (
+    ("start", "শুরু ও মূল মেনু"),
+    ("menu", "মূল মেনু"),
+    ("help", "কীভাবে ব্যবহার করবেন"),
+    ("subscribe", "দৈনিক পাঠ চালু করুন"),
+    ("lesson", "পরের পাঠ এখনই"),
+    ("progress", "আপনার অগ্রগতি"),
+    ("time", "পাঠের সময় বদলান"),
+    ("unsubscribe", "দৈনিক পাঠ বন্ধ করুন"),
+    ("delete_me", "আমার সব তথ্য মুছুন"),
+)
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    settings: Settings = app.bot_data["settings"]
+    services = await open_services(settings)
+    app.bot_data["services"] = services
+    app.bot_data["flood"] = FloodGuard()
+    await app.bot.set_my_commands([BotCommand(n, d) for n, d in BOT_COMMANDS])
+    if app.bot_data.get("schedule", True):
+        from bot.scheduling import start_scheduler
+
+        start_scheduler(app, settings, services)
+    logger.info("bot @%s is ready", app.bot.username)
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    from bot.scheduling import stop_scheduler
+
+    await stop_scheduler(app)
+    services = app.bot_data.get("services")
+    if services is not None:
+        await services.close()
+
+
+def build_application(settings: Settings, *, schedule: bool = True) -> Application:  # type: ignore[type-arg]
+    """Build the Application for these settings; start it with run_polling or ``async with``."""
+    if settings.token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required for the Telegram bot")
+    install_token_filter(settings.token)
+    pool = settings.concurrency + 4
+    request = HTTPXRequest(
+        connection_pool_size=pool,
+        connect_timeout=10,
+        read_timeout=20,
+        write_timeout=20,
+        pool_timeout=20,
+    )
+    updates_request = HTTPXRequest(connection_pool_size=1, read_timeout=40, connect_timeout=10)
+    app = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .request(request)
+        .get_updates_request(updates_request)
+        .concurrent_updates(PerChatOrderedProcessor(settings.concurrency))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data["settings"] = settings
+    app.bot_data["schedule"] = schedule
+    register(app)
+    return app
+
+
+def run_polling(settings: Settings) -> None:
+    """Run the bot with long polling until interrupted (blocking; manages its own loop)."""
+    app = build_application(settings)
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

@@ -1,0 +1,497 @@
+"""All SQL of the project: one storage class over one aiosqlite connection.
+
+Each method is one query (or one short transaction) and returns plain values or dataclasses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import aiosqlite
+
+__all__ = ["MIGRATIONS_DIR", "Progress", "Store", "Subscription", "UnansweredQuestion"]
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A user's daily-lesson settings and position in the course."""
+
+    user_id: int
+    active: bool
+    hour: int
+    next_day: int
+    last_sent_on: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What ``/progress`` shows."""
+
+    lessons_done: int
+    quiz_answered: int
+    quiz_right: int
+    current_streak: int
+    best_streak: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredQuestion:
+    """A low-confidence question and how often it was asked."""
+
+    text: str
+    count: int
+    best_score: float
+
+
+class Store:
+    """The project's storage. Open with ``await Store.open(path)``; close with ``close()``."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        # aiosqlite runs one connection on one thread; the lock keeps multi-statement
+        # transactions from interleaving when handlers run concurrently.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) the database, enable WAL and apply migrations."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None, timeout=30)
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=30000")
+        store = cls(conn)
+        await store.migrate()
+        return store
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run statements in one write transaction (BEGIN IMMEDIATE … COMMIT)."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    # -- schema ----------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        """Return the applied migration number (``PRAGMA user_version``)."""
+        async with self._conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self, directory: Path = MIGRATIONS_DIR) -> int:
+        """Apply pending numbered ``NNNN_name.sql`` migrations; return the new version."""
+        files = sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+        version = await self.schema_version()
+        for path in files:
+            number = int(path.name[:4])
+            if number <= version:
+                continue
+            script = path.read_text(encoding="utf-8")
+            async with self._tx() as conn:
+                for statement in _split_sql(script):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {number}")
+            version = number
+        return version
+
+    # -- users -----------------------------------------------------------------------------
+
+    async def upsert_user(self, user_id: int, first_name: str, language: str | None) -> None:
+        """Register a user or refresh their name and last-seen time; clear the blocked flag."""
+        now = _now()
+        async with self._lock:
+            await self._conn.execute(
+                "INSERT INTO users (id, first_name, language, created_at, last_seen, blocked)"
+                " VALUES (?, ?, ?, ?, ?, 0)"
+                " ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name,"
+                " language = excluded.language, last_seen = excluded.last_seen, blocked = 0",
+                (user_id, first_name[:100], language, now, now),
+            )
+
+    async def user_exists(self, user_id: int) -> bool:
+        """Tell whether the user is registered."""
+        async with self._conn.execute("SELECT 1 FROM users WHERE id = ?", (user_id,)) as cur:
+            return await cur.fetchone() is not None
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """Mark whether the user has blocked the bot."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE users SET blocked = ? WHERE id = ?", (int(blocked), user_id)
+            )
+
+    async def is_blocked(self, user_id: int) -> bool:
+        """Tell whether the user is marked as having blocked the bot."""
+        async with self._conn.execute("SELECT blocked FROM users WHERE id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        return bool(row and row[0])
+
+    async def delete_user(self, user_id: int) -> None:
+        """Delete the user and, by cascade, everything stored about them."""
+        async with self._lock:
+            await self._conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+    async def count_users(self) -> int:
+        """Return the number of registered users."""
+        async with self._conn.execute("SELECT COUNT(*) FROM users") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- questions, views, feedback ---------------------------------------------------------
+
+    async def log_question(
+        self, user_id: int, text: str, topic_id: str | None, score: float
+    ) -> int:
+        """Record a free-text question with the topic it matched; return its id."""
+        async with self._lock:
+            cur = await self._conn.execute(
+                "INSERT INTO questions (user_id, text, topic_id, score, asked_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (user_id, text[:1000], topic_id, score, _now()),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def last_question_for(self, user_id: int, topic_id: str) -> str | None:
+        """Return the user's latest question answered with this topic, if any."""
+        async with self._conn.execute(
+            "SELECT text FROM questions WHERE user_id = ? AND topic_id = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (user_id, topic_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def log_view(self, user_id: int, topic_id: str, source: str) -> None:
+        """Record that the user opened a topic."""
+        async with self._lock:
+            await self._conn.execute(
+                "INSERT INTO topic_views (user_id, topic_id, source, viewed_at)"
+                " VALUES (?, ?, ?, ?)",
+                (user_id, topic_id, source, _now()),
+            )
+
+    async def add_feedback(
+        self, user_id: int, topic_id: str, positive: bool, question: str | None
+    ) -> None:
+        """Record a 👍 or 👎 on a topic, with the question that led there."""
+        async with self._lock:
+            await self._conn.execute(
+                "INSERT INTO feedback (user_id, topic_id, positive, question, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (user_id, topic_id, int(positive), question, _now()),
+            )
+
+    async def feedback_rows(self, user_id: int) -> list[tuple[str, bool, str | None]]:
+        """Return the user's feedback as (topic id, positive, question), oldest first."""
+        async with self._conn.execute(
+            "SELECT topic_id, positive, question FROM feedback WHERE user_id = ? ORDER BY id",
+            (user_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(str(r[0]), bool(r[1]), r[2]) for r in rows]
+
+    async def unanswered(self, below: float, limit: int = 20) -> list[UnansweredQuestion]:
+        """Return the most frequent questions whose match score was below ``below``."""
+        async with self._conn.execute(
+            "SELECT lower(trim(text)) AS q, COUNT(*) AS n, MAX(score) FROM questions"
+            " WHERE score < ? GROUP BY q ORDER BY n DESC, q LIMIT ?",
+            (below, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [UnansweredQuestion(str(r[0]), int(r[1]), float(r[2])) for r in rows]
+
+    async def count_rows(self, table: str) -> int:
+        """Return the number of rows in one of the project's tables (for tests and stats)."""
+        if table not in {
+            "users",
+            "questions",
+            "topic_views",
+            "feedback",
+            "subscriptions",
+            "deliveries",
+            "quiz_answers",
+        }:
+            raise ValueError(table)
+        async with self._conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- subscriptions ----------------------------------------------------------------------
+
+    async def get_subscription(self, user_id: int) -> Subscription | None:
+        """Return the user's subscription, active or not, if they ever subscribed."""
+        async with self._conn.execute(
+            "SELECT user_id, active, hour, next_day, last_sent_on FROM subscriptions"
+            " WHERE user_id = ?",
+            (user_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return Subscription(row[0], bool(row[1]), row[2], row[3], row[4]) if row else None
+
+    async def subscribe(self, user_id: int, hour: int) -> bool:
+        """Start (or restart) daily lessons; return False if already active."""
+        async with self._tx() as conn:
+            cur = await conn.execute(
+                "SELECT active FROM subscriptions WHERE user_id = ?", (user_id,)
+            )
+            row = await cur.fetchone()
+            if row and row[0]:
+                return False
+            await conn.execute(
+                "INSERT INTO subscriptions (user_id, active, hour, subscribed_at)"
+                " VALUES (?, 1, ?, ?)"
+                " ON CONFLICT(user_id) DO UPDATE SET active = 1",
+                (user_id, hour, _now()),
+            )
+            return True
+
+    async def unsubscribe(self, user_id: int) -> bool:
+        """Stop daily lessons; return False if they were not active."""
+        async with self._lock:
+            cur = await self._conn.execute(
+                "UPDATE subscriptions SET active = 0 WHERE user_id = ? AND active = 1",
+                (user_id,),
+            )
+            return cur.rowcount > 0
+
+    async def set_hour(self, user_id: int, hour: int) -> bool:
+        """Set the delivery hour; return False if the user has no subscription row."""
+        async with self._lock:
+            cur = await self._conn.execute(
+                "UPDATE subscriptions SET hour = ? WHERE user_id = ?", (hour, user_id)
+            )
+            return cur.rowcount > 0
+
+    async def ensure_course_row(self, user_id: int, hour: int) -> None:
+        """Create an inactive course row so a non-subscriber can still read lessons."""
+        async with self._lock:
+            await self._conn.execute(
+                "INSERT INTO subscriptions (user_id, active, hour, subscribed_at)"
+                " VALUES (?, 0, ?, ?) ON CONFLICT(user_id) DO NOTHING",
+                (user_id, hour, _now()),
+            )
+
+    # -- lessons and quiz -------------------------------------------------------------------
+
+    async def record_delivery(self, user_id: int, day: int, today: date, via: str) -> bool:
+        """Record that lesson ``day`` reached the user and advance their course.
+
+        Returns False (and changes nothing) if that lesson was already recorded.
+        """
+        async with self._tx() as conn:
+            cur = await conn.execute(
+                "INSERT INTO deliveries (user_id, day, sent_on, sent_at, via)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id, day) DO NOTHING",
+                (user_id, day, today.isoformat(), _now(), via),
+            )
+            fresh = cur.rowcount > 0
+            await conn.execute(
+                "UPDATE subscriptions SET next_day = MAX(next_day, ?), last_sent_on = ?,"
+                " claim_round = NULL, claim_on = NULL WHERE user_id = ?",
+                (day + 1, today.isoformat(), user_id),
+            )
+            return fresh
+
+    async def delivered_days(self, user_id: int) -> set[int]:
+        """Return the course days whose lesson the user has received."""
+        async with self._conn.execute(
+            "SELECT day FROM deliveries WHERE user_id = ?", (user_id,)
+        ) as cur:
+            return {int(r[0]) for r in await cur.fetchall()}
+
+    async def record_quiz_answer(
+        self, user_id: int, day: int, option: int, correct: bool, today: date
+    ) -> bool:
+        """Store a quiz answer; return False if this quiz was already answered."""
+        async with self._lock:
+            cur = await self._conn.execute(
+                "INSERT INTO quiz_answers (user_id, day, option, correct, answered_on,"
+                " answered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_id, day) DO NOTHING",
+                (user_id, day, option, int(correct), today.isoformat(), _now()),
+            )
+            return cur.rowcount > 0
+
+    async def progress(self, user_id: int, today: date) -> Progress:
+        """Return lessons done, quiz score and the current and best daily streaks."""
+        async with self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM quiz_answers WHERE user_id = ?",
+            (user_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        answered, right = (int(row[0]), int(row[1])) if row else (0, 0)
+        async with self._conn.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        done = int(row[0]) if row else 0
+        async with self._conn.execute(
+            "SELECT DISTINCT answered_on FROM quiz_answers WHERE user_id = ? ORDER BY answered_on",
+            (user_id,),
+        ) as cur:
+            days = [date.fromisoformat(r[0]) for r in await cur.fetchall()]
+        current, best = _streaks(days, today)
+        return Progress(done, answered, right, current, best)
+
+    # -- delivery rounds --------------------------------------------------------------------
+
+    async def start_round(self, round_id: str, now: float) -> None:
+        """Register a delivery round and its first heartbeat."""
+        async with self._lock:
+            await self._conn.execute(
+                "INSERT INTO rounds (id, started_at, heartbeat_at) VALUES (?, ?, ?)",
+                (round_id, _now(), now),
+            )
+
+    async def heartbeat(self, round_id: str, now: float) -> None:
+        """Tell other processes that this round is alive."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE rounds SET heartbeat_at = ? WHERE id = ?", (now, round_id)
+            )
+
+    async def finish_round(self, round_id: str) -> None:
+        """Forget a finished round; release any claim it still holds."""
+        async with self._tx() as conn:
+            await conn.execute(
+                "UPDATE subscriptions SET claim_round = NULL, claim_on = NULL"
+                " WHERE claim_round = ?",
+                (round_id,),
+            )
+            await conn.execute("DELETE FROM rounds WHERE id = ?", (round_id,))
+
+    async def due_subscribers(
+        self, today: date, hour: int, limit: int, after: int = 0
+    ) -> list[tuple[int, int]]:
+        """Return (user id, next day) of subscribers due now with user id above ``after``.
+
+        Due means: active, not blocked, chosen hour reached and no lesson sent on this
+        Dhaka date. Ordered by user id so a round can page through with ``after``.
+        """
+        async with self._conn.execute(
+            "SELECT s.user_id, s.next_day FROM subscriptions AS s"
+            " JOIN users AS u ON u.id = s.user_id"
+            " WHERE s.active = 1 AND s.hour <= ? AND u.blocked = 0"
+            " AND (s.last_sent_on IS NULL OR s.last_sent_on < ?) AND s.user_id > ?"
+            " ORDER BY s.user_id LIMIT ?",
+            (hour, today.isoformat(), after, limit),
+        ) as cur:
+            return [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+
+    async def claim(self, user_id: int, round_id: str, today: date, stale_before: float) -> bool:
+        """Claim a due subscriber for this round; False if sent today or claimed by a live round.
+
+        A claim held by a round whose heartbeat is older than ``stale_before`` (a crashed
+        process) is taken over.
+        """
+        async with self._lock:
+            cur = await self._conn.execute(
+                "UPDATE subscriptions SET claim_round = ?, claim_on = ?"
+                " WHERE user_id = ? AND active = 1"
+                " AND (last_sent_on IS NULL OR last_sent_on < ?)"
+                " AND (claim_round IS NULL OR claim_on IS NOT ? OR claim_round = ?"
+                "      OR claim_round NOT IN"
+                "         (SELECT id FROM rounds WHERE heartbeat_at >= ?))",
+                (
+                    round_id,
+                    today.isoformat(),
+                    user_id,
+                    today.isoformat(),
+                    today.isoformat(),
+                    round_id,
+                    stale_before,
+                ),
+            )
+            return cur.rowcount > 0
+
+    async def release(self, user_id: int, round_id: str) -> None:
+        """Give a claim back without sending (to retry later)."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE subscriptions SET claim_round = NULL, claim_on = NULL"
+                " WHERE user_id = ? AND claim_round = ?",
+                (user_id, round_id),
+            )
+
+    async def finish_course(self, user_id: int, today: date) -> None:
+        """Stop pushing to a user who has received every lesson."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE subscriptions SET active = 0, last_sent_on = ?, claim_round = NULL,"
+                " claim_on = NULL WHERE user_id = ?",
+                (today.isoformat(), user_id),
+            )
+
+    async def count_deliveries_on(self, today: date) -> int:
+        """Return how many lessons were recorded as sent on this Dhaka date."""
+        async with self._conn.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE sent_on = ?", (today.isoformat(),)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def add_subscribers(self, rows: list[tuple[int, int]]) -> None:
+        """Bulk-create active subscribers (user id, hour): for benchmarks and tests."""
+        now = _now()
+        async with self._tx() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO users (id, first_name, created_at, last_seen)"
+                " VALUES (?, '', ?, ?)",
+                [(uid, now, now) for uid, _ in rows],
+            )
+            await conn.executemany(
+                "INSERT OR IGNORE INTO subscriptions (user_id, active, hour, subscribed_at)"
+                " VALUES (?, 1, ?, ?)",
+                [(uid, hour, now) for uid, hour in rows],
+            )
+
+
+def _streaks(days: list[date], today: date) -> tuple[int, int]:
+    """Return (current, best) runs of consecutive days; the current run may end yesterday."""
+    best = run = 0
+    previous: date | None = None
+    for day in days:
+        run = run + 1 if previous is not None and (day - previous).days == 1 else 1
+        best = max(best, run)
+        previous = day
+    current = run if previous is not None and (today - previous).days <= 1 else 0
+    return current, best
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (sqlite3.complete_statement knows where they end)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

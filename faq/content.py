@@ -1,0 +1,406 @@
+"""Load the content files under ``faq/content`` and validate them.
+
+Every problem is reported with its file and line, so an editor who broke a file sees where.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from faq.model import Branch, Content, Lesson, Quiz, Topic
+
+__all__ = [
+    "CONTENT_DIR",
+    "REQUIRED_TOPICS",
+    "ContentError",
+    "Problem",
+    "check_content",
+    "load_content",
+]
+
+CONTENT_DIR = Path(__file__).with_name("content")
+
+# The ids that links, analytics, lessons and evaluation refer to (shared/spec/topics.md).
+REQUIRED_TOPICS: dict[str, tuple[str, ...]] = {
+    "basics": (
+        "what_is_outsourcing",
+        "freelancing_vs_outsourcing",
+        "ict_outsourcing",
+        "pros_and_cons",
+        "bangladesh_outsourcing",
+    ),
+    "start": (
+        "work_types",
+        "choose_skill",
+        "how_to_learn",
+        "requirements",
+        "english_needed",
+        "marketplaces",
+        "profile_and_portfolio",
+        "first_job",
+        "time_to_first_income",
+    ),
+    "earning": ("how_much_income", "payment_withdrawal", "tax_and_registration"),
+    "scams": (
+        "common_scams",
+        "scam_red_flags",
+        "fake_training",
+        "verify_client",
+        "account_safety",
+        "if_scammed",
+    ),
+}
+
+ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+MAX_TITLE = 20  # a Messenger quick reply title holds 20 characters
+MAX_ANSWER = 3500  # one Telegram message (4,096) with room for the title and markup
+MIN_ANSWER = 200
+MAX_LESSON_TITLE = 40
+MAX_LESSON = 1500
+MAX_QUESTION = 300
+MAX_OPTION = 100
+MAX_EXPLANATION = 250
+MAX_RELATED = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a content file."""
+
+    file: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    """Raised when the content has problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+class _Source:
+    """A parsed TOML file with a way to find the line a table or key starts on."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {}
+        self.lines: list[str] = []
+        try:
+            raw = path.read_bytes()
+            self.lines = raw.decode("utf-8").splitlines()
+            self.data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(path, 1, f"not UTF-8 text: {exc.reason}"))
+        except tomllib.TOMLDecodeError as exc:
+            found = re.search(r"line (\d+)", str(exc))
+            line = int(found.group(1)) if found else 1
+            problems.append(Problem(path, line, f"TOML syntax error: {exc}"))
+
+    def line_of(self, pattern: str, start: int = 1) -> int:
+        """Return the 1-based line at or after ``start`` whose text matches ``pattern``."""
+        regex = re.compile(pattern)
+        for number in range(max(start, 1), len(self.lines) + 1):
+            if regex.search(self.lines[number - 1]):
+                return number
+        return start
+
+    def key_line(self, key: str, start: int) -> int:
+        """Return the line where ``key = …`` is set at or after ``start``."""
+        return self.line_of(rf"^\s*{re.escape(key)}\s*=", start)
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value.strip())
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, src: _Source, line: int, message: str) -> None:
+        self.problems.append(Problem(src.path, line, message))
+
+    def text(
+        self,
+        src: _Source,
+        table: dict[str, Any],
+        key: str,
+        line: int,
+        low: int,
+        high: int,
+        what: str,
+    ) -> str:
+        value = _nfc(table.get(key))
+        where = src.key_line(key, line) if key in table else line
+        if not isinstance(value, str) or not value:
+            self.add(src, where, f"{what}: '{key}' is missing or empty")
+            return ""
+        if not low <= len(value) <= high:
+            self.add(
+                src, where, f"{what}: '{key}' has {len(value)} characters (allowed {low}–{high})"
+            )
+        if "<" in value and re.search(r"</?[a-zA-Z][^>]*>", value):
+            self.add(src, where, f"{what}: '{key}' contains HTML; content is plain text")
+        return value
+
+    def strings(
+        self,
+        src: _Source,
+        table: dict[str, Any],
+        key: str,
+        line: int,
+        low: int,
+        what: str,
+    ) -> tuple[str, ...]:
+        value = _nfc(table.get(key, []))
+        where = src.key_line(key, line) if key in table else line
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            self.add(src, where, f"{what}: '{key}' must be a list of non-empty strings")
+            return ()
+        if len(value) < low:
+            self.add(src, where, f"{what}: '{key}' needs at least {low} entries, has {len(value)}")
+        return tuple(value)
+
+
+def _load_topics(
+    files: list[Path], check: _Checker
+) -> tuple[list[Branch], dict[str, Topic], dict[str, tuple[_Source, int]]]:
+    branches: list[Branch] = []
+    topics: dict[str, Topic] = {}
+    where: dict[str, tuple[_Source, int]] = {}
+    for path in files:
+        src = _Source(path, check.problems)
+        if not src.data:
+            continue
+        head = src.data.get("branch")
+        line = src.line_of(r"^\s*\[branch\]")
+        if not isinstance(head, dict):
+            check.add(src, 1, "missing the [branch] table")
+            continue
+        branch_id = head.get("id", "")
+        if not isinstance(branch_id, str) or not ID_RE.match(branch_id):
+            check.add(
+                src, src.key_line("id", line), f"branch id {branch_id!r} is not a short ASCII slug"
+            )
+        if any(b.id == branch_id for b in branches):
+            check.add(src, src.key_line("id", line), f"duplicate branch id {branch_id!r}")
+        title = check.text(src, head, "title", line, 1, MAX_TITLE, f"branch {branch_id}")
+        intro = check.text(src, head, "intro", line, 1, 300, f"branch {branch_id}")
+        order = head.get("order", 99)
+        ids: list[str] = []
+        for raw in src.data.get("topic", []):
+            topic_id = raw.get("id", "")
+            tline = src.line_of(rf"^\s*id\s*=\s*[\"']{re.escape(str(topic_id))}[\"']", line)
+            what = f"topic {topic_id}"
+            if not isinstance(topic_id, str) or not ID_RE.match(topic_id):
+                check.add(src, tline, f"topic id {topic_id!r} is not a short ASCII slug")
+                continue
+            if topic_id in topics:
+                first = where[topic_id]
+                check.add(
+                    src,
+                    tline,
+                    f"duplicate topic id {topic_id!r} (first in {first[0].path}:{first[1]})",
+                )
+                continue
+            topic = Topic(
+                id=topic_id,
+                branch_id=branch_id,
+                title=check.text(src, raw, "title", tline, 1, MAX_TITLE, what),
+                answer=check.text(src, raw, "answer", tline, MIN_ANSWER, MAX_ANSWER, what),
+                examples=check.strings(src, raw, "examples", tline, 3, what),
+                keywords=check.strings(src, raw, "keywords", tline, 3, what),
+                related=check.strings(src, raw, "related", tline, 1, what),
+            )
+            topics[topic_id] = topic
+            where[topic_id] = (src, tline)
+            ids.append(topic_id)
+        if not ids:
+            check.add(src, line, f"branch {branch_id} has no topics")
+        branches.append(Branch(branch_id, title, intro, int(order), tuple(ids)))
+    branches.sort(key=lambda b: (b.order, b.id))
+    return branches, topics, where
+
+
+def _check_tree(
+    branches: list[Branch],
+    topics: dict[str, Topic],
+    where: dict[str, tuple[_Source, int]],
+    check: _Checker,
+    any_file: Path,
+) -> None:
+    present = {b.id for b in branches}
+    for branch_id, required in REQUIRED_TOPICS.items():
+        if branch_id not in present:
+            check.problems.append(
+                Problem(any_file, 1, f"required branch {branch_id!r} is missing")
+            )
+        for topic_id in required:
+            topic = topics.get(topic_id)
+            if topic is None:
+                check.problems.append(
+                    Problem(any_file, 1, f"required topic {topic_id!r} is missing")
+                )
+            elif topic.branch_id != branch_id:
+                src, line = where[topic_id]
+                check.add(src, line, f"topic {topic_id!r} belongs under branch {branch_id!r}")
+    for topic in topics.values():
+        src, line = where[topic.id]
+        rline = src.key_line("related", line)
+        if len(topic.related) > MAX_RELATED:
+            check.add(src, rline, f"topic {topic.id}: at most {MAX_RELATED} related topics")
+        for rel in topic.related:
+            if rel not in topics:
+                check.add(src, rline, f"topic {topic.id}: related id {rel!r} does not exist")
+            elif rel == topic.id:
+                check.add(src, rline, f"topic {topic.id}: related to itself")
+
+
+def _load_lessons(files: list[Path], topics: dict[str, Topic], check: _Checker) -> list[Lesson]:
+    lessons: dict[int, Lesson] = {}
+    for path in files:
+        src = _Source(path, check.problems)
+        for raw in src.data.get("lesson", []):
+            day = raw.get("day")
+            line = src.line_of(rf"^\s*day\s*=\s*{day}\b")
+            what = f"lesson day {day}"
+            if not isinstance(day, int) or day < 1:
+                check.add(src, line, f"lesson day {day!r} must be a positive whole number")
+                continue
+            if day in lessons:
+                check.add(src, line, f"duplicate lesson day {day}")
+                continue
+            related = check.strings(src, raw, "related", line, 1, what)
+            for rel in related:
+                if rel not in topics:
+                    check.add(
+                        src,
+                        src.key_line("related", line),
+                        f"{what}: related id {rel!r} does not exist",
+                    )
+            quiz_raw = raw.get("quiz")
+            qline = src.line_of(r"^\s*\[lesson\.quiz\]", line)
+            if not isinstance(quiz_raw, dict):
+                check.add(src, line, f"{what}: the [lesson.quiz] table is missing")
+                quiz_raw = {}
+            options = check.strings(src, quiz_raw, "options", qline, 3, what)
+            explanations = check.strings(src, quiz_raw, "explanations", qline, 3, what)
+            answer = quiz_raw.get("answer")
+            if len(options) > 4:
+                check.add(src, src.key_line("options", qline), f"{what}: at most 4 options")
+            for option in options:
+                if len(option) > MAX_OPTION:
+                    check.add(
+                        src,
+                        src.key_line("options", qline),
+                        f"{what}: option longer than {MAX_OPTION} characters",
+                    )
+            for text in explanations:
+                if len(text) > MAX_EXPLANATION:
+                    check.add(
+                        src,
+                        src.key_line("explanations", qline),
+                        f"{what}: explanation longer than {MAX_EXPLANATION} characters",
+                    )
+            if len(explanations) != len(options):
+                check.add(
+                    src,
+                    src.key_line("explanations", qline),
+                    f"{what}: one explanation per option is needed",
+                )
+            if not isinstance(answer, int) or not 1 <= answer <= len(options):
+                check.add(
+                    src,
+                    src.key_line("answer", qline),
+                    f"{what}: 'answer' must be an option number from 1 to {len(options)}",
+                )
+                answer = 1
+            quiz = Quiz(
+                question=check.text(src, quiz_raw, "question", qline, 1, MAX_QUESTION, what),
+                options=options,
+                answer=answer - 1,
+                explanations=explanations,
+            )
+            lessons[day] = Lesson(
+                day=day,
+                title=check.text(src, raw, "title", line, 1, MAX_LESSON_TITLE, what),
+                text=check.text(src, raw, "text", line, 100, MAX_LESSON, what),
+                related=related,
+                quiz=quiz,
+            )
+    days = sorted(lessons)
+    if days and days != list(range(1, len(days) + 1)):
+        missing = sorted(set(range(1, days[-1] + 1)) - set(days))
+        check.problems.append(Problem(files[0], 1, f"lesson days have gaps: missing {missing}"))
+    return [lessons[d] for d in days]
+
+
+def _load_synonyms(path: Path, check: _Checker) -> tuple[tuple[str, ...], ...]:
+    if not path.exists():
+        return ()
+    src = _Source(path, check.problems)
+    groups = []
+    for index, group in enumerate(src.data.get("group", [])):
+        words = group.get("words") if isinstance(group, dict) else None
+        line = src.line_of(r"^\s*words\s*=", 1)
+        for _ in range(index):
+            line = src.line_of(r"^\s*words\s*=", line + 1)
+        if (
+            not isinstance(words, list)
+            or len(words) < 2
+            or not all(isinstance(w, str) and w for w in words)
+        ):
+            check.add(src, line, "a synonym group needs 'words' with at least two words")
+            continue
+        groups.append(tuple(_nfc(words)))
+    return tuple(groups)
+
+
+def _load_domain_words(path: Path, check: _Checker) -> tuple[str, ...]:
+    if not path.exists():
+        return ()
+    src = _Source(path, check.problems)
+    words = src.data.get("words", [])
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        check.add(src, src.key_line("words", 1), "'words' must be a list of non-empty strings")
+        return ()
+    return tuple(_nfc(words))
+
+
+def check_content(directory: Path = CONTENT_DIR) -> tuple[Content, list[Problem]]:
+    """Load the content under ``directory`` and return it with every problem found."""
+    check = _Checker()
+    topic_files = sorted((directory / "topics").glob("*.toml"))
+    lesson_files = sorted((directory / "lessons").glob("*.toml"))
+    if not topic_files:
+        check.problems.append(Problem(directory / "topics", 0, "no topic files found"))
+    branches, topics, where = _load_topics(topic_files, check)
+    if topic_files:
+        _check_tree(branches, topics, where, check, topic_files[0])
+    lessons = _load_lessons(lesson_files, topics, check) if lesson_files else []
+    synonyms = _load_synonyms(directory / "synonyms.toml", check)
+    domain = _load_domain_words(directory / "domain.toml", check)
+    content = Content(tuple(branches), topics, tuple(lessons), synonyms, domain)
+    return content, check.problems
+
+
+def load_content(directory: Path = CONTENT_DIR) -> Content:
+    """Load and validate the content; raise ContentError listing every problem."""
+    content, problems = check_content(directory)
+    if problems:
+        raise ContentError(problems)
+    return content

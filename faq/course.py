@@ -1,0 +1,261 @@
+"""The daily course inside the conversation core: subscribing, lessons, quiz and progress."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+from db.store import Store
+from faq import texts
+from faq.actions import Action, pack
+from faq.model import Content
+from faq.replies import Button, Reply
+from faq.texts import bn_number
+
+__all__ = ["Course", "hour_label", "parse_hour"]
+
+TIME_CHOICES = (6, 7, 8, 9, 10, 12, 14, 16, 18, 20, 21, 22)
+_TIME_RE = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
+_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+
+
+def hour_label(hour: int) -> str:
+    """Write an hour of the day the way people say it in Bangla: «সকাল ৯টা»."""
+    if 4 <= hour < 12:
+        part = "সকাল"
+    elif 12 <= hour < 15:
+        part = "দুপুর"
+    elif 15 <= hour < 18:
+        part = "বিকেল"
+    elif 18 <= hour < 20:
+        part = "সন্ধ্যা"
+    else:
+        part = "রাত"
+    return f"{part} {bn_number(hour % 12 or 12)}টা"
+
+
+def parse_hour(text: str) -> int | None:
+    """Read an hour from «20», «20:00» or «৮»; None if it is not a valid time of day."""
+    found = _TIME_RE.match(text.strip().translate(_DIGITS))
+    if not found:
+        return None
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    if hour > 23 or minute > 59:
+        return None
+    return hour
+
+
+class Course:
+    """Lessons and quizzes for one Content and Store."""
+
+    def __init__(
+        self, content: Content, store: Store, clock: Callable[[], datetime], default_hour: int
+    ) -> None:
+        self.content = content
+        self.store = store
+        self.clock = clock
+        self.default_hour = default_hour
+
+    @property
+    def total(self) -> int:
+        """Return the number of lessons in the course."""
+        return len(self.content.lessons)
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def lesson_reply(self, day: int) -> Reply:
+        """Return one lesson with its quiz as a single message."""
+        lesson = self.content.lesson(day)
+        assert lesson is not None
+        quiz = lesson.quiz
+        options = "\n".join(f"{bn_number(i + 1)}. {o}" for i, o in enumerate(quiz.options))
+        body = f"{lesson.text}\n\n{texts.QUIZ_HEADER.format(question=quiz.question)}\n{options}"
+        title = texts.LESSON_HEADER.format(
+            day=bn_number(day), total=bn_number(self.total), title=lesson.title
+        )
+        answer_row = tuple(
+            Button(bn_number(i + 1), pack("q", day, i)) for i in range(len(quiz.options))
+        )
+        related = tuple(
+            (Button("➡️ " + self.content.topics[t].title, pack("t", t)),)
+            for t in lesson.related[:2]
+        )
+        return Reply(body, title=title, buttons=(answer_row, *related))
+
+    def done_reply(self) -> Reply:
+        """Return the end-of-course message."""
+        return Reply(
+            texts.COURSE_DONE.format(total=bn_number(self.total)),
+            buttons=((Button(texts.BTN_PROGRESS, pack("p")), Button(texts.BTN_MENU, pack("m"))),),
+        )
+
+    def _time_buttons(self) -> tuple[tuple[object, ...], ...]:
+        buttons = [Button(hour_label(h), pack("h", h)) for h in TIME_CHOICES]
+        return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
+
+    def _reply(
+        self, text: str, *, with_course_buttons: bool = True, replace: bool = False
+    ) -> Reply:
+        rows = ()
+        if with_course_buttons:
+            rows = (
+                (Button(texts.BTN_LESSON, pack("l")), Button(texts.BTN_PROGRESS, pack("p"))),
+                (Button(texts.BTN_MENU, pack("m")),),
+            )
+        return Reply(text, buttons=rows, replace=replace)
+
+    # -- entry points from the conversation ------------------------------------------------
+
+    async def offer(self, user_id: int) -> Reply | None:
+        """Offer the daily lesson to a user who is not subscribed."""
+        if not self.total:
+            return None
+        sub = await self.store.get_subscription(user_id)
+        if sub is not None and sub.active:
+            return None
+        return Reply(
+            texts.OFFER_SUBSCRIBE.format(days=bn_number(self.total)),
+            buttons=((Button(texts.BTN_SUBSCRIBE, pack("s")),),),
+        )
+
+    async def command(self, user_id: int, name: str, arg: str) -> list[Reply] | None:
+        """Handle a course command; None if ``name`` is not one."""
+        if name == "subscribe":
+            return [await self.subscribe(user_id)]
+        if name in ("unsubscribe", "stop"):
+            return [await self.unsubscribe(user_id)]
+        if name == "time":
+            return [await self.set_time(user_id, arg)]
+        if name == "lesson":
+            return [await self.next_lesson(user_id)]
+        if name == "progress":
+            return [await self.progress(user_id)]
+        return None
+
+    async def act(self, user_id: int, action: Action) -> list[Reply] | None:
+        """Handle a course button; None if the action is not one."""
+        kind, args = action.kind, action.args
+        if kind == "s":
+            return [await self.subscribe(user_id)]
+        if kind == "u":
+            return [await self.unsubscribe(user_id)]
+        if kind == "tm":
+            return [await self.set_time(user_id, "")]
+        if kind == "h":
+            return [await self.set_time(user_id, args[0])]
+        if kind == "l":
+            return [await self.next_lesson(user_id)]
+        if kind == "p":
+            return [await self.progress(user_id)]
+        if kind == "q":
+            return await self.answer_quiz(user_id, args[0], args[1])
+        return None
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def subscribe(self, user_id: int) -> Reply:
+        """Turn daily lessons on; the first one comes with the next delivery round."""
+        fresh = await self.store.subscribe(user_id, self.default_hour)
+        sub = await self.store.get_subscription(user_id)
+        when = hour_label(sub.hour if sub else self.default_hour)
+        text = texts.SUBSCRIBED if fresh else texts.ALREADY_SUBSCRIBED
+        return Reply(
+            text.format(time=when),
+            buttons=(
+                (Button(texts.BTN_LESSON, pack("l")), Button(texts.BTN_TIME, pack("tm"))),
+                (Button(texts.BTN_MENU, pack("m")),),
+            ),
+        )
+
+    async def unsubscribe(self, user_id: int) -> Reply:
+        """Turn daily lessons off, keeping progress."""
+        stopped = await self.store.unsubscribe(user_id)
+        return self._reply(texts.UNSUBSCRIBED if stopped else texts.NOT_SUBSCRIBED)
+
+    async def set_time(self, user_id: int, arg: str) -> Reply:
+        """Show the hour buttons, or set the hour given as an argument."""
+        sub = await self.store.get_subscription(user_id)
+        current = hour_label(sub.hour if sub else self.default_hour)
+        if not arg:
+            return Reply(texts.CHOOSE_TIME.format(time=current), buttons=self._time_buttons())
+        hour = parse_hour(arg)
+        if hour is None:
+            return Reply(texts.TIME_BAD, buttons=self._time_buttons())
+        if sub is None:
+            await self.store.ensure_course_row(user_id, hour)
+        await self.store.set_hour(user_id, hour)
+        text = texts.TIME_SET.format(time=hour_label(hour))
+        if sub is None or not sub.active:
+            text += "\n" + texts.NOT_SUBSCRIBED
+        return self._reply(text)
+
+    async def next_lesson(self, user_id: int) -> Reply:
+        """Send the user's next lesson now (it counts as today's lesson)."""
+        await self.store.ensure_course_row(user_id, self.default_hour)
+        sub = await self.store.get_subscription(user_id)
+        day = sub.next_day if sub else 1
+        if day > self.total:
+            return self.done_reply()
+        await self.store.record_delivery(user_id, day, self.clock().date(), "request")
+        return self.lesson_reply(day)
+
+    async def answer_quiz(self, user_id: int, day_arg: str, option_arg: str) -> list[Reply]:
+        """Check a quiz answer; count it once."""
+        if not (day_arg.isdigit() and option_arg.isdigit()):
+            return [Reply(texts.QUIZ_BAD)]
+        day, option = int(day_arg), int(option_arg)
+        lesson = self.content.lesson(day)
+        if lesson is None or day not in await self.store.delivered_days(user_id):
+            return [Reply(texts.QUIZ_NOT_SENT)]
+        quiz = lesson.quiz
+        if not 0 <= option < len(quiz.options):
+            return [Reply(texts.QUIZ_BAD)]
+        right = option == quiz.answer
+        fresh = await self.store.record_quiz_answer(
+            user_id, day, option, right, self.clock().date()
+        )
+        if not fresh:
+            return [Reply(texts.QUIZ_ALREADY, notice=texts.QUIZ_ALREADY)]
+        if right:
+            text = texts.QUIZ_RIGHT.format(why=quiz.explanations[option])
+        else:
+            text = texts.QUIZ_WRONG.format(
+                why=quiz.explanations[option],
+                right=f"{bn_number(quiz.answer + 1)}. {quiz.options[quiz.answer]}",
+            )
+        replies = [self._reply(text)]
+        if day == self.total:
+            replies.append(self.done_reply())
+        return replies
+
+    async def progress(self, user_id: int) -> Reply:
+        """Show lessons done, quiz score and streaks, in Bangla numerals."""
+        prog = await self.store.progress(user_id, self.clock().date())
+        sub = await self.store.get_subscription(user_id)
+        status = (
+            texts.PROGRESS_ON.format(time=hour_label(sub.hour))
+            if sub is not None and sub.active
+            else texts.PROGRESS_OFF
+        )
+        text = texts.PROGRESS.format(
+            done=bn_number(min(prog.lessons_done, self.total)),
+            total=bn_number(self.total),
+            right=bn_number(prog.quiz_right),
+            answered=bn_number(prog.quiz_answered),
+            streak=bn_number(prog.current_streak),
+            best=bn_number(prog.best_streak),
+            status=status,
+        )
+        second = (
+            Button(texts.BTN_UNSUBSCRIBE, pack("u"))
+            if sub is not None and sub.active
+            else Button(texts.BTN_SUBSCRIBE, pack("s"))
+        )
+        return Reply(
+            text,
+            buttons=(
+                (Button(texts.BTN_LESSON, pack("l")), Button(texts.BTN_TIME, pack("tm"))),
+                (second, Button(texts.BTN_MENU, pack("m"))),
+            ),
+        )

@@ -1,0 +1,339 @@
+"""The question matcher: a pure, deterministic ranking of topics with a confidence score.
+
+Every word becomes a phonetic skeleton (see ``faq.normalize``), is reduced to its stem and
+synonym group, and, if still unknown, is corrected to a known word one edit away. Topics are
+scored two ways and the scores blended:
+
+* coverage: how much of the question's information (IDF-weighted words) the topic's title,
+  keywords, examples and answer contain;
+* nearest example: the cosine similarity between the question and the topic's closest
+  example phrasing.
+
+Words the content has never seen count against the confidence, which is what makes
+questions about cricket or biryani fall below the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from faq.model import Content
+from faq.normalize import clean_text, fold, key_of, tokenize
+
+__all__ = ["MatchResult", "Matcher"]
+
+# Words that carry no topic information in any of the three languages. They are removed
+# from questions and content alike. Written plainly; their skeletons are computed at build.
+STOPWORDS = frozenset(
+    """
+কি কী কে কেন কোন কোনো কোনটা কোনটি কেমন কেমনে কার কাকে কিসে আমি আমার আমাকে আমরা আমাদের তুমি
+তোমার আপনি আপনার আপনাদের সে তার তারা তাদের এ এই ঐ ওই এটা এটি ওটা ওটি সেটা সেটি এগুলো এসব
+এর এতে এখানে সেখানে যে যা যার যদি তাহলে তবে আর ও এবং কিন্তু বা অথবা নাকি না নেই নাই হ্যাঁ
+জি জ্বি হয় হয়ে হবে হলে হল হলো হতে করে করা করি করবো করব করবেন করতে করছি আছে আছি ছিল থাকে
+থাকবে দিয়ে দিতে নিয়ে নিতে জন্য জন্যে সাথে সঙ্গে থেকে পর্যন্ত মধ্যে উপর নিচে কাছে বলে
+বলেন বলুন বলবেন বলো একটু একটা একটি এক কিছু সব সবাই খুব অনেক শুধু তো ই টা টি গুলো ভাই
+ভাইয়া আপু আপা স্যার প্লিজ দয়া করে জানতে চাই চাচ্ছি ki kii ke keno kon kono konta kemon
+kemne kar kake ami amar amake amra amader tumi tomar apni apnar apnader se tar tara tader
+ei oi eta eita ota oita sheta seta er ete ekhane je ja jodi tahole tobe ar o ebong kintu
+ba othoba naki na nai nei ha hae hoy hoye hobe hole hol holo hote kore kora kori korbo
+korben korte korchi korsi ache achi chilo thake diye dite niye nite jonno jonne shathe
+sathe theke porjonto moddhe upor kache bole bolen bolun ektu ekta ekti kichu sob shob khub
+onek shudhu to toh te e bhai vai bhaiya vaiya apu sir plz pls please janaben janan jante
+chai what which who whom whose why how is are am was were be been being do does did the a
+an of to in on at for from with by about as into than then so and or but not no yes i me
+my we our you your he she it its they them their this that these those there here can
+could should would will shall may might must have has had get got any some very just only
+also please tell know want need help me
+""".split()
+)
+
+# Bangla and English endings (folded) that a word may carry: -গুলো, -দের, -এর, -কে, -তে,
+# -টা, -টি, -রা, -য়ে, plural -s. A word is reduced only when what is left is a known word.
+_SUFFIXES = (
+    "gulor",
+    "gulo",
+    "guli",
+    "gula",
+    "golo",
+    "der",
+    "tar",
+    "ter",
+    "er",
+    "ye",
+    "ke",
+    "te",
+    "ta",
+    "ti",
+    "ra",
+    "re",
+    "r",
+    "e",
+    "i",
+    "s",
+    "y",
+)
+_FUZZY_MIN = 4  # keys shorter than this are too short to correct safely
+_FUZZY_WEIGHT = 0.8
+_STEM_WEIGHT = 0.95
+# How much each field of a topic counts towards its coverage of a word.
+_FIELD_WEIGHTS = {"title": 3.0, "keywords": 2.5, "examples": 1.0, "answer": 0.3}
+_SATURATION = 1.2
+_BLEND = 0.5  # share of the coverage score in the final score; the rest is nearest example
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """The ranking for one question."""
+
+    ranked: tuple[tuple[str, float], ...]  # (topic id, score 0..1), best first
+    known_words: int  # how many of the question's words the content knows
+    domain: bool = False  # whether the question uses a word of the field (domain.toml)
+
+    @property
+    def best(self) -> tuple[str | None, float]:
+        """Return the best topic id and its score, or (None, 0.0)."""
+        return self.ranked[0] if self.ranked else (None, 0.0)
+
+
+class Matcher:
+    """An index over the topic tree, built once and queried many times."""
+
+    def __init__(self, content: Content) -> None:
+        self._topic_ids = tuple(content.topics)
+        self._stop = {key_of(fold(clean_text(w))) for w in STOPWORDS} - {""}
+        self._synonym: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, float] | None] = {}
+
+        field_words: dict[str, dict[str, list[list[str]]]] = {}
+        raw_vocab: Counter[str] = Counter()
+        for topic in content.topics.values():
+            fields = {
+                "title": [topic.title],
+                "keywords": list(topic.keywords),
+                "examples": list(topic.examples),
+                "answer": [topic.answer],
+            }
+            field_words[topic.id] = {
+                name: [self._words(text) for text in texts] for name, texts in fields.items()
+            }
+            for texts in field_words[topic.id].values():
+                for words in texts:
+                    raw_vocab.update(self._key(w) for w in words)
+        self._vocab = set(raw_vocab)
+        for group in content.synonyms:
+            keys = [self._key(f) for w in group for f in self._words(w)]
+            if keys:
+                head = keys[0]
+                for key in keys[1:]:
+                    self._synonym.setdefault(key, head)
+                self._vocab.update(keys)
+        self._domain: list[frozenset[str]] = []
+        for phrase in content.domain_words:
+            words = self._words(phrase)
+            self._vocab.update(self._key(w) for w in words)
+            if words:
+                self._domain.append(frozenset(self._canon_all(words)))
+        self._deletes = self._build_deletes(self._vocab)
+
+        # Coverage weights: per word, per topic, a saturated field-weighted frequency.
+        tf: dict[str, Counter[str]] = {}
+        for topic_id, fields in field_words.items():
+            counts: Counter[str] = Counter()
+            for name, texts in fields.items():
+                for words in texts:
+                    for word in set(self._canon_all(words)):
+                        counts[word] += _FIELD_WEIGHTS[name]
+            tf[topic_id] = counts
+        n_topics = len(tf)
+        df: Counter[str] = Counter()
+        for counts in tf.values():
+            df.update(counts.keys())
+        self._idf = {w: math.log((n_topics + 1) / (d + 0.5)) for w, d in df.items()}
+        self._unknown_idf = math.log((n_topics + 1) / 1.5)
+        self._coverage: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, topic_id in enumerate(self._topic_ids):
+            for word, freq in tf[topic_id].items():
+                self._coverage[word].append((index, freq / (freq + _SATURATION)))
+
+        # Nearest-example index: each example (and the title) is a small document.
+        self._example_topic: list[int] = []
+        self._example_norm: list[float] = []
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, topic_id in enumerate(self._topic_ids):
+            fields = field_words[topic_id]
+            for words in fields["examples"] + fields["title"]:
+                terms = set(self._canon_all(words))
+                if not terms:
+                    continue
+                doc = len(self._example_topic)
+                self._example_topic.append(index)
+                norm = 0.0
+                for term in terms:
+                    weight = self._idf.get(term, 0.0)
+                    self._postings[term].append((doc, weight))
+                    norm += weight * weight
+                self._example_norm.append(math.sqrt(norm) or 1.0)
+
+    # -- building blocks -------------------------------------------------------------------
+
+    @staticmethod
+    def _key(folded: str) -> str:
+        return key_of(folded)
+
+    def _words(self, text: str) -> list[str]:
+        """Return the folded words of a text, without stopwords."""
+        words = (fold(w) for w in tokenize(clean_text(text)))
+        return [w for w in words if len(w) > 1 and key_of(w) not in self._stop]
+
+    @staticmethod
+    def _build_deletes(vocab: set[str]) -> dict[str, set[str]]:
+        deletes: dict[str, set[str]] = defaultdict(set)
+        for word in vocab:
+            if _correctable(word):
+                deletes[word].add(word)
+                for i in range(len(word)):
+                    deletes[word[:i] + word[i + 1 :]].add(word)
+        return deletes
+
+    def _stem(self, folded: str) -> str | None:
+        """Return the key of the word without its ending(s), if that is a known word."""
+        for suffix in _SUFFIXES:
+            if folded.endswith(suffix) and len(folded) - len(suffix) >= 3:
+                base = folded[: -len(suffix)]
+                key = key_of(base)
+                if key in self._vocab and key not in self._stop:
+                    return key
+                # two endings: উপায়গুলোর → উপায়গুলো → উপায়
+                for inner in _SUFFIXES:
+                    if base.endswith(inner) and len(base) - len(inner) >= 3:
+                        key = key_of(base[: -len(inner)])
+                        if key in self._vocab and key not in self._stop:
+                            return key
+        return None
+
+    def _canon(self, folded: str) -> str:
+        """Return a content word's canonical key: the synonym head of its stem."""
+        key = key_of(folded)
+        if key in self._synonym:
+            return self._synonym[key]
+        stem = self._stem(folded)
+        if stem is not None:
+            return self._synonym.get(stem, stem)
+        return key
+
+    def _canon_all(self, words: list[str]) -> list[str]:
+        return [self._canon(w) for w in words]
+
+    def _resolve(self, folded: str) -> tuple[str, float] | None:
+        """Map a question word to (canonical content key, match weight), or None if unknown."""
+        if folded in self._cache:
+            return self._cache[folded]
+        found: tuple[str, float] | None = None
+        key = key_of(folded)
+        if key in self._vocab:
+            found = (self._canon(folded), 1.0)
+        else:
+            stem = self._stem(folded)
+            if stem is not None:
+                found = (self._synonym.get(stem, stem), _STEM_WEIGHT)
+            elif _correctable(key):
+                found = self._correct(key)
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[folded] = found
+        return found
+
+    def _correct(self, word: str) -> tuple[str, float] | None:
+        """Find the most informative known word within one edit (SymSpell-style deletes)."""
+        candidates: set[str] = set(self._deletes.get(word, ()))
+        for i in range(len(word)):
+            candidates |= self._deletes.get(word[:i] + word[i + 1 :], set())
+        best: tuple[float, str] | None = None
+        for cand in candidates:
+            if _within_one_edit(word, cand):
+                canon = self._synonym.get(cand, cand)
+                rank = self._idf.get(canon, 0.0)
+                if best is None or rank > best[0]:
+                    best = (rank, canon)
+        return (best[1], _FUZZY_WEIGHT) if best else None
+
+    # -- querying --------------------------------------------------------------------------
+
+    def rank(self, question: str, limit: int = 4) -> MatchResult:
+        """Rank the topics for one question."""
+        terms: dict[str, float] = {}
+        unknown = 0
+        for word in self._words(question[:2000]):
+            resolved = self._resolve(word)
+            if resolved is None:
+                unknown += 1
+                continue
+            term, weight = resolved
+            if weight > terms.get(term, 0.0):
+                terms[term] = weight
+        if not terms:
+            return MatchResult((), 0)
+        domain = any(phrase <= terms.keys() for phrase in self._domain)
+
+        total = unknown * self._unknown_idf
+        coverage = [0.0] * len(self._topic_ids)
+        nearest = [0.0] * len(self._example_topic)
+        query_norm = unknown * self._unknown_idf**2
+        for term, weight in terms.items():
+            idf = self._idf.get(term, 0.0)
+            total += idf
+            query_norm += idf * idf
+            for index, sat in self._coverage.get(term, ()):
+                coverage[index] += weight * idf * sat
+            for doc, doc_weight in self._postings.get(term, ()):
+                nearest[doc] += weight * idf * doc_weight
+        if total <= 0:
+            return MatchResult((), len(terms), domain)
+        query_norm = math.sqrt(query_norm) or 1.0
+        best_example = [0.0] * len(self._topic_ids)
+        for doc, dot in enumerate(nearest):
+            if dot:
+                cos = dot / (query_norm * self._example_norm[doc])
+                topic = self._example_topic[doc]
+                if cos > best_example[topic]:
+                    best_example[topic] = cos
+        scores = [
+            (_BLEND * cov / total + (1 - _BLEND) * near, index)
+            for index, (cov, near) in enumerate(zip(coverage, best_example, strict=True))
+        ]
+        scores.sort(reverse=True)
+        ranked = tuple(
+            (self._topic_ids[index], round(min(score, 1.0), 4))
+            for score, index in scores[:limit]
+            if score > 0
+        )
+        return MatchResult(ranked, len(terms), domain)
+
+
+def _correctable(key: str) -> bool:
+    """Tell whether a key is long enough to be corrected: four consonants or more.
+
+    Short keys keep their vowels (see ``key_of``), and one edit turns মাথা into ডাটা.
+    """
+    return len(key) >= _FUZZY_MIN and not any(v in key[1:] for v in "aeiou")
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Tell whether two words differ by at most one insertion, deletion or substitution."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) <= 1:
+            return True
+        # one transposition of neighbours counts as one edit
+        i, j = diffs[0], diffs[-1]
+        return len(diffs) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]

@@ -1,0 +1,71 @@
+"""Immutable content model: branches, topics, lessons and quizzes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Branch", "Content", "Lesson", "Quiz", "Topic"]
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One answer in the topic tree."""
+
+    id: str
+    branch_id: str
+    title: str
+    answer: str
+    examples: tuple[str, ...]
+    keywords: tuple[str, ...]
+    related: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """A first-level menu entry holding topics in display order."""
+
+    id: str
+    title: str
+    intro: str
+    order: int
+    topic_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Quiz:
+    """A multiple-choice question; ``answer`` is the 0-based index of the right option."""
+
+    question: str
+    options: tuple[str, ...]
+    answer: int
+    explanations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    """One day of the course."""
+
+    day: int
+    title: str
+    text: str
+    related: tuple[str, ...]
+    quiz: Quiz
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything loaded from ``faq/content``: the tree, the course and the synonym groups."""
+
+    branches: tuple[Branch, ...]
+    topics: dict[str, Topic]
+    lessons: tuple[Lesson, ...]
+    synonyms: tuple[tuple[str, ...], ...] = field(default=())
+    domain_words: tuple[str, ...] = field(default=())
+
+    def branch(self, branch_id: str) -> Branch | None:
+        """Return the branch with this id, if any."""
+        return next((b for b in self.branches if b.id == branch_id), None)
+
+    def lesson(self, day: int) -> Lesson | None:
+        """Return the lesson for a 1-based day, if the course has it."""
+        return self.lessons[day - 1] if 1 <= day <= len(self.lessons) else None

@@ -1,0 +1,193 @@
+"""Text normalisation and phonetic search keys for Bangla, Banglish and English.
+
+Displayed text is never changed; these functions only build the keys the matcher compares.
+
+The idea: Bangla script and Banglish (Bangla in Latin letters) meet in one reduced Latin
+alphabet. Bangla letters that users confuse (ি/ী, ু/ূ, ন/ণ, স/শ/ষ, জ/য, ৎ/ত্‌ …) and the
+Banglish spellings of one sound (bh/v, sh/s, ph/f, z/j …) fold to the same letter. Vowels
+are then dropped (a Bangla word's inherent vowel is never written, Banglish writes it as
+"o" or "a" at will), which leaves a consonant skeleton: কিভাবে, kivabe, kibhabe and
+kivaabe all become ``kvb``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "clean_text",
+    "fold",
+    "fold_bangla_digits",
+    "key_of",
+    "skeleton",
+    "tokenize",
+    "transliterate",
+]
+
+# Characters that carry no meaning for matching: zero-width joiners and spaces, BOM,
+# soft hyphen, word joiner, variation selectors.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\ufe0e\ufe0f"), None)
+_BANGLA_DIGITS = {ord("০") + i: ord("0") + i for i in range(10)}
+
+# Bangla script → folded Latin. Inherent vowels are not written in Bangla, so none is emitted.
+_BN_MAP: dict[str, str] = {
+    # independent vowels
+    "অ": "o",
+    "আ": "a",
+    "ই": "i",
+    "ঈ": "i",
+    "উ": "u",
+    "ঊ": "u",
+    "ঋ": "ri",
+    "ঌ": "li",
+    "এ": "e",
+    "ঐ": "oi",
+    "ও": "o",
+    "ঔ": "ou",
+    # vowel signs
+    "া": "a",
+    "ি": "i",
+    "ী": "i",
+    "ু": "u",
+    "ূ": "u",
+    "ৃ": "ri",
+    "ে": "e",
+    "ৈ": "oi",
+    "ো": "o",
+    "ৌ": "ou",
+    "ৗ": "ou",
+    # consonants (aspirated and unaspirated fold together; ন/ণ, স/শ/ষ, জ/য, ড়/ঢ়/র meet)
+    "ক": "k",
+    "খ": "k",
+    "গ": "g",
+    "ঘ": "g",
+    "ঙ": "ng",
+    "চ": "c",
+    "ছ": "c",
+    "জ": "j",
+    "ঝ": "j",
+    "ঞ": "n",
+    "ট": "t",
+    "ঠ": "t",
+    "ড": "d",
+    "ঢ": "d",
+    "ণ": "n",
+    "ত": "t",
+    "থ": "t",
+    "দ": "d",
+    "ধ": "d",
+    "ন": "n",
+    "প": "p",
+    "ফ": "f",
+    "ব": "b",
+    "ভ": "v",
+    "ম": "m",
+    "য": "j",
+    "র": "r",
+    "ল": "l",
+    "শ": "s",
+    "ষ": "s",
+    "স": "s",
+    "হ": "h",
+    "\u09dc": "r",
+    "\u09dd": "r",
+    "\u09df": "y",
+    "ৎ": "t",
+    "ৰ": "r",
+    "ৱ": "b",
+    # signs
+    "ং": "ng",
+    "ঃ": "",
+    "ঁ": "",
+    "্": "",
+    "়": "",
+    "ঽ": "",
+}
+_BN_TABLE = str.maketrans(_BN_MAP)
+# Composed nukta letters decompose under NFC; put them back together first so that
+# both encodings of য় ড় ঢ় take the same path.
+_NUKTA = (("\u09af\u09bc", "\u09df"), ("\u09a1\u09bc", "\u09dc"), ("\u09a2\u09bc", "\u09dd"))
+# Ya-phala (্য) and ba-phala (্ব) are mostly silent in speech, so Banglish never writes them.
+_PHALA = re.compile("\u09cd[\u09af\u09ac]")
+
+_LATIN_DIGRAPHS = (
+    ("sh", "s"),
+    ("kh", "k"),
+    ("gh", "g"),
+    ("jh", "j"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ph", "f"),
+    ("bh", "v"),
+    ("rh", "r"),
+)
+_C_SOFT = re.compile(r"c(?=[eiy])")
+_VOWELS = re.compile(r"[aeiouyw]+")
+_LATIN_FINAL_Y = re.compile(r"(?<=[^aeiou])y$")
+_REPEAT = re.compile(r"(.)\1+")
+_TOKEN = re.compile(r"[0-9a-z\u0980-\u09ff]+")
+_BANGLA_CHAR = re.compile(r"[\u0980-\u09ff]")
+
+
+def fold_bangla_digits(text: str) -> str:
+    """Replace Bangla digits with ASCII digits."""
+    return text.translate(_BANGLA_DIGITS)
+
+
+def clean_text(text: str) -> str:
+    """Return NFC text without invisible characters, lower-cased, with ASCII digits."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    for decomposed, composed in _NUKTA:
+        text = text.replace(decomposed, composed)
+    return fold_bangla_digits(text).casefold()
+
+
+def tokenize(text: str) -> list[str]:
+    """Split cleaned text into words (Bangla or Latin letters and digits)."""
+    return _TOKEN.findall(text)
+
+
+def transliterate(word: str) -> str:
+    """Map one cleaned word, Bangla or Latin, to the folded Latin alphabet (vowels kept)."""
+    if _BANGLA_CHAR.search(word):
+        word = _PHALA.sub("", word).translate(_BN_TABLE)
+    else:
+        # Banglish writes চ/ছ as "ch"; a lone "c" is English: soft before e/i/y, else hard.
+        word = word.replace("chh", "\x01").replace("ch", "\x01").replace("ck", "k")
+        word = _C_SOFT.sub("s", word).replace("c", "k").replace("\x01", "c")
+        word = word.replace("z", "j").replace("q", "k").replace("x", "ks")
+        word = _LATIN_FINAL_Y.sub("i", word)  # company, money: the final y is a vowel
+    for pair, single in _LATIN_DIGRAPHS:
+        word = word.replace(pair, single)
+    return word
+
+
+def fold(word: str) -> str:
+    """Return a cleaned word in the folded Latin alphabet with doubled letters collapsed."""
+    return _REPEAT.sub(r"\1", transliterate(word))
+
+
+def key_of(folded: str) -> str:
+    """Return the key a folded word is compared by.
+
+    Usually the consonant skeleton; a leading vowel is kept as ``a`` (a, o, u) or ``i``
+    (e, i), and a final য়/y is kept, so that আয় (income) and সময় (time) keep their shape.
+    Words whose skeleton is shorter than three letters are too ambiguous as bare consonants
+    (গ্যাস and গোসল), so they keep their vowels, less the "o" that Bangla leaves unwritten.
+    """
+    if not folded or folded.isdigit():
+        return folded
+    body = _VOWELS.sub("", folded)
+    if len(body) < 3:
+        short = folded.replace("o", "")
+        return short or "a"
+    first = folded[0]
+    lead = ("i" if first in "ei" else "a") if first in "aeiouyw" else ""
+    tail = "y" if folded[-1] == "y" and len(folded) > 1 else ""
+    return lead + body + tail
+
+
+def skeleton(word: str) -> str:
+    """Return the key of a cleaned word (see ``key_of``)."""
+    return key_of(fold(word))

@@ -1,0 +1,205 @@
+"""Entry point: ``python main.py [run|chat|ask|validate|push|migrate|unanswered]``.
+
+With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set and the console
+chat otherwise. Each sub-command calls one function; heavy imports happen only where needed,
+so ``ask`` answers without loading python-telegram-bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from bot.config import ConfigError, Settings
+
+    try:
+        return Settings.from_env(os.environ)
+    except ConfigError as exc:
+        sys.exit(f"configuration error: {exc}")
+
+
+def cmd_validate(_: argparse.Namespace) -> int:
+    """Check the content files and print every problem with file and line."""
+    from faq.content import CONTENT_DIR, check_content
+
+    content, problems = check_content(CONTENT_DIR)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print(
+        f"ok: {len(content.branches)} branches, {len(content.topics)} topics, "
+        f"{len(content.lessons)} lessons"
+    )
+    return 0
+
+
+def _decode_lines(stream: Iterable[bytes]) -> Iterable[str]:
+    for raw in stream:
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Print the matched topic as JSON, for one question or one per input line."""
+    from bot.services import build_understanding
+
+    understanding = build_understanding()
+    if args.jsonl:
+        out = sys.stdout
+        for line in _decode_lines(sys.stdin.buffer):
+            # the question is the first tab-separated field, so a TSV of (question, label)
+            # can be fed as it is
+            question = line.split("\t", 1)[0]
+            out.write(json.dumps(understanding.decide(question).as_json()) + "\n")
+        out.flush()
+        return 0
+    if not args.question:
+        print(
+            'usage: python main.py ask "প্রশ্ন"  or  python main.py ask --jsonl < file',
+            file=sys.stderr,
+        )
+        return 2
+    print(json.dumps(understanding.decide(" ".join(args.question)).as_json()))
+    return 0
+
+
+def cmd_chat(_: argparse.Namespace) -> int:
+    """Talk to the bot in the terminal."""
+    from bot.console import run_console
+    from bot.services import open_services
+
+    settings = _settings()
+
+    async def main() -> None:
+        services = await open_services(settings)
+        try:
+            await run_console(services.conversation)
+        finally:
+            await services.close()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        print("\nবিদায়!")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the Telegram bot (long polling), or the console chat when no token is set."""
+    settings = _settings()
+    if settings.token is None:
+        print(
+            "TELEGRAM_BOT_TOKEN is not set, so the console chat starts. To connect Telegram, "
+            "set TELEGRAM_BOT_TOKEN (see README.md) and run python main.py again."
+        )
+        return cmd_chat(args)
+    from bot.app import run_polling
+
+    run_polling(settings)
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    """Run one delivery round of the daily lesson and exit."""
+    settings = _settings()
+    if settings.token is None:
+        sys.exit("TELEGRAM_BOT_TOKEN is not set: push sends through Telegram")
+    from bot.delivery import push_once
+
+    report = asyncio.run(push_once(settings, everyone_due=args.now))
+    print(json.dumps(report.as_dict(), ensure_ascii=False))
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    """Create or upgrade the database schema."""
+    from db.store import Store
+
+    settings = _settings()
+
+    async def main() -> int:
+        store = await Store.open(settings.database_path)
+        try:
+            return await store.schema_version()
+        finally:
+            await store.close()
+
+    print(f"schema version {asyncio.run(main())} at {settings.database_path}")
+    return 0
+
+
+def cmd_unanswered(args: argparse.Namespace) -> int:
+    """List the most frequent questions the bot was not sure about."""
+    from db.store import Store
+    from faq.answer import ANSWER_THRESHOLD
+
+    settings = _settings()
+
+    async def main() -> None:
+        store = await Store.open(settings.database_path)
+        try:
+            for row in await store.unanswered(ANSWER_THRESHOLD, args.limit):
+                print(f"{row.count}\t{row.best_score:.2f}\t{row.text}")
+        finally:
+            await store.close()
+
+    asyncio.run(main())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the sub-commands."""
+    parser = argparse.ArgumentParser(prog="main.py", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Telegram bot (console chat without a token)")
+    sub.add_parser("chat", help="chat with the bot in the terminal")
+    ask = sub.add_parser("ask", help="match a question and print JSON")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--jsonl", action="store_true", help="one question per stdin line")
+    sub.add_parser("validate", help="check the content files")
+    push = sub.add_parser("push", help="one delivery round of the daily lesson")
+    push.add_argument("--now", action="store_true", help="treat every delivery time as reached")
+    sub.add_parser("migrate", help="create or upgrade the database")
+    unanswered = sub.add_parser("unanswered", help="most frequent low-confidence questions")
+    unanswered.add_argument("--limit", type=int, default=30)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and run one sub-command."""
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    commands = {
+        None: cmd_run,
+        "run": cmd_run,
+        "chat": cmd_chat,
+        "ask": cmd_ask,
+        "validate": cmd_validate,
+        "push": cmd_push,
+        "migrate": cmd_migrate,
+        "unanswered": cmd_unanswered,
+    }
+    return commands[args.command](args)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        # the reader went away (for example `| head`); nothing is left to say
+        sys.stderr.close()
+        sys.exit(0)
