@@ -15,7 +15,7 @@ from bot.services import open_services
 from handlers import register
 from handlers.flood import FloodGuard
 
-__all__ = ["BOT_COMMANDS", "build_application", "run_polling"]
+__all__ = ["BOT_COMMANDS", "build_application", "run_polling", "start_bot", "stop_bot"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     settings: Settings = app.bot_data["settings"]
     services = await open_services(settings)
     app.bot_data["services"] = services
-    app.bot_data["flood"] = FloodGuard()
+    app.bot_data["flood"] = FloodGuard(limit=20, window=10.0)
+    app.bot_data["flood_buttons"] = FloodGuard(limit=60, window=10.0)
     await app.bot.set_my_commands([BotCommand(n, d) for n, d in BOT_COMMANDS])
     if app.bot_data.get("schedule", True):
         from bot.scheduling import start_scheduler
@@ -89,3 +90,32 @@ def run_polling(settings: Settings) -> None:
     """Run the bot with long polling until interrupted (blocking; manages its own loop)."""
     app = build_application(settings)
     app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+async def start_bot(app: Application, poll_timeout: int = 10) -> None:  # type: ignore[type-arg]
+    """Start polling inside a running event loop (tests, benchmarks); see ``stop_bot``.
+
+    ``run_polling`` does the same but owns the loop and runs ``post_init`` itself.
+    """
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
+    await app.start()
+
+
+async def stop_bot(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop what ``start_bot`` started and release the services."""
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    if app.post_stop is not None:
+        await app.post_stop(app)
+    await app.shutdown()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)

@@ -202,9 +202,11 @@ def _load_topics(
         intro = check.text(src, head, "intro", line, 1, 300, f"branch {branch_id}")
         order = head.get("order", 99)
         ids: list[str] = []
+        cursor = line
         for raw in src.data.get("topic", []):
             topic_id = raw.get("id", "")
-            tline = src.line_of(rf"^\s*id\s*=\s*[\"']{re.escape(str(topic_id))}[\"']", line)
+            tline = src.line_of(rf"^\s*id\s*=\s*[\"']{re.escape(str(topic_id))}[\"']", cursor)
+            cursor = tline + 1
             what = f"topic {topic_id}"
             if not isinstance(topic_id, str) or not ID_RE.match(topic_id):
                 check.add(src, tline, f"topic id {topic_id!r} is not a short ASCII slug")

@@ -74,7 +74,7 @@ _SUFFIXES = (
     "s",
     "y",
 )
-_FUZZY_MIN = 4  # keys shorter than this are too short to correct safely
+_FUZZY_MIN = 5  # keys shorter than this are too short to correct safely
 _FUZZY_WEIGHT = 0.8
 _STEM_WEIGHT = 0.95
 # How much each field of a topic counts towards its coverage of a word.
@@ -143,8 +143,8 @@ class Matcher:
             counts: Counter[str] = Counter()
             for name, texts in fields.items():
                 for words in texts:
-                    for word in set(self._canon_all(words)):
-                        counts[word] += _FIELD_WEIGHTS[name]
+                    for term in self._terms_of(self._canon_all(words)):
+                        counts[term] += _FIELD_WEIGHTS[name]
             tf[topic_id] = counts
         n_topics = len(tf)
         df: Counter[str] = Counter()
@@ -164,7 +164,7 @@ class Matcher:
         for index, topic_id in enumerate(self._topic_ids):
             fields = field_words[topic_id]
             for words in fields["examples"] + fields["title"]:
-                terms = set(self._canon_all(words))
+                terms = self._terms_of(self._canon_all(words))
                 if not terms:
                     continue
                 doc = len(self._example_topic)
@@ -226,6 +226,11 @@ class Matcher:
     def _canon_all(self, words: list[str]) -> list[str]:
         return [self._canon(w) for w in words]
 
+    @staticmethod
+    def _terms_of(keys: list[str]) -> set[str]:
+        """Return the words and the pairs of neighbouring words («koto din», «kharap dik»)."""
+        return set(keys) | {f"{a}+{b}" for a, b in zip(keys, keys[1:], strict=False) if a != b}
+
     def _resolve(self, folded: str) -> tuple[str, float] | None:
         """Map a question word to (canonical content key, match weight), or None if unknown."""
         if folded in self._cache:
@@ -265,17 +270,26 @@ class Matcher:
         """Rank the topics for one question."""
         terms: dict[str, float] = {}
         unknown = 0
+        previous: tuple[str, float] | None = None
+        pairs: list[tuple[str, float]] = []
         for word in self._words(question[:2000]):
             resolved = self._resolve(word)
             if resolved is None:
                 unknown += 1
+                previous = None
                 continue
             term, weight = resolved
             if weight > terms.get(term, 0.0):
                 terms[term] = weight
+            if previous is not None and previous[0] != term:
+                pairs.append((f"{previous[0]}+{term}", min(weight, previous[1])))
+            previous = resolved
         if not terms:
             return MatchResult((), 0)
         domain = any(phrase <= terms.keys() for phrase in self._domain)
+        for pair, weight in pairs:
+            if pair in self._idf and weight > terms.get(pair, 0.0):
+                terms[pair] = weight
 
         total = unknown * self._unknown_idf
         coverage = [0.0] * len(self._topic_ids)

@@ -33,8 +33,11 @@ def services_of(context: Context) -> Services:
     return context.application.bot_data["services"]  # type: ignore[no-any-return]
 
 
-def _flood(context: Context) -> FloodGuard:
-    return context.application.bot_data["flood"]  # type: ignore[no-any-return]
+def _flood(context: Context, buttons: bool = False) -> FloodGuard:
+    # Messages and button presses have separate budgets: browsing the menu quickly is
+    # normal, typing twenty messages in ten seconds is not.
+    key = "flood_buttons" if buttons else "flood"
+    return context.application.bot_data[key]  # type: ignore[no-any-return]
 
 
 def _user(update: Update) -> UserRef | None:
@@ -48,9 +51,11 @@ def _is_private(chat: Chat | None) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-async def _admit(update: Update, context: Context, user: UserRef, chat_id: int) -> bool:
+async def _admit(
+    update: Update, context: Context, user: UserRef, chat_id: int, buttons: bool = False
+) -> bool:
     """Apply flood control; warn a flooding user once per burst."""
-    verdict = _flood(context).check(user.id)
+    verdict = _flood(context, buttons).check(user.id)
     if verdict == "ok":
         return True
     if verdict == "warn":
@@ -132,7 +137,7 @@ async def on_callback(update: Update, context: Context) -> None:
     chat_id = message.chat.id if message is not None else (user.id if user else None)
     if user is None or chat_id is None:
         return
-    if not await _admit(update, context, user, chat_id):
+    if not await _admit(update, context, user, chat_id, buttons=True):
         await _answer_query(query)
         return
     services = services_of(context)

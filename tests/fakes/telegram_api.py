@@ -290,7 +290,9 @@ class FakeTelegram:
                              + data)
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
-            pass
+            pass  # the client went away or sent garbage
+        except asyncio.CancelledError:
+            pass  # stop(); ending quietly avoids asyncio's "Exception in callback" noise
         finally:
             self._connections.discard(task)
             writer.close()

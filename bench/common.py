@@ -1,0 +1,101 @@
+"""Helpers shared by the benchmarks: data sets, language tags, baselines."""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SHARED_SAMPLE = ROOT.parent / "shared" / "eval" / "dev_questions.tsv"
+HELDOUT = ROOT / "bench" / "data" / "heldout_questions.tsv"
+
+
+def load_tsv(path: Path) -> list[tuple[str, str]]:
+    """Return (question, topic id or 'none') rows of a TSV file."""
+    rows = []
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip():
+            question, _, label = line.partition("\t")
+            rows.append((question, label.strip() or "none"))
+    return rows
+
+
+def language(question: str) -> str:
+    """Tag a question as 'bangla' (mostly Bangla script) or 'latin' (Banglish or English)."""
+    bangla = len(re.findall(r"[\u0980-\u09ff]", question))
+    latin = len(re.findall(r"[A-Za-z]", question))
+    return "bangla" if bangla >= latin else "latin"
+
+
+def topic_documents() -> tuple[list[str], list[str]]:
+    """Return (topic id, text) pairs for baselines: title, keywords, examples and answer."""
+    from faq.content import load_content
+
+    content = load_content()
+    ids, texts = [], []
+    for topic in content.topics.values():
+        ids.append(topic.id)
+        texts.append(" ".join([topic.title, *topic.keywords, *topic.examples, topic.answer]))
+    return ids, texts
+
+
+class BM25Baseline:
+    """Plain BM25 over whitespace tokens, no normalisation: the baseline for the matcher."""
+
+    def __init__(self, ids: list[str], texts: list[str], k1: float = 1.5, b: float = 0.75):
+        self.ids = ids
+        self.docs = [Counter(t.lower().split()) for t in texts]
+        self.lengths = [sum(d.values()) for d in self.docs]
+        self.avg = sum(self.lengths) / len(self.lengths)
+        df: Counter[str] = Counter()
+        for doc in self.docs:
+            df.update(doc.keys())
+        n = len(self.docs)
+        self.idf = {w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in df.items()}
+        self.k1, self.b = k1, b
+
+    def rank(self, question: str) -> list[tuple[str, float]]:
+        words = question.lower().split()
+        scores = []
+        for topic_id, doc, length in zip(self.ids, self.docs, self.lengths, strict=True):
+            score = 0.0
+            for word in words:
+                tf = doc.get(word)
+                if tf:
+                    norm = tf + self.k1 * (1 - self.b + self.b * length / self.avg)
+                    score += self.idf[word] * tf * (self.k1 + 1) / norm
+            scores.append((topic_id, score))
+        scores.sort(key=lambda x: -x[1])
+        return scores
+
+
+class FuzzBaseline:
+    """rapidfuzz token_set_ratio against every example phrasing, no normalisation."""
+
+    def __init__(self) -> None:
+        from rapidfuzz import fuzz, process
+
+        from faq.content import load_content
+
+        content = load_content()
+        self.choices: list[str] = []
+        self.owner: list[str] = []
+        for topic in content.topics.values():
+            for text in (topic.title, *topic.examples):
+                self.choices.append(text)
+                self.owner.append(topic.id)
+        self._process, self._scorer = process, fuzz.token_set_ratio
+
+    def rank(self, question: str) -> list[tuple[str, float]]:
+        hits = self._process.extract(question, self.choices, scorer=self._scorer, limit=30)
+        best: dict[str, float] = {}
+        for _, score, index in hits:
+            topic = self.owner[index]
+            best[topic] = max(best.get(topic, 0.0), score / 100)
+        return sorted(best.items(), key=lambda x: -x[1])

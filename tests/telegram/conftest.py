@@ -1,0 +1,85 @@
+"""The real python-telegram-bot application against the fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application, start_bot, stop_bot
+from bot.config import Settings
+from db.store import Store
+from tests.fakes.telegram_api import FakeTelegram
+
+
+@dataclass
+class Harness:
+    tg: FakeTelegram
+    app: Any
+    settings: Settings
+
+    @property
+    def store(self) -> Store:
+        return self.app.bot_data["services"].store
+
+    def buttons(self, chat_id: int) -> dict[str, tuple[int, str]]:
+        """Map callback_data → (message id, label) over the bot's live messages in a chat."""
+        found: dict[str, tuple[int, str]] = {}
+        for (chat, message_id), message in sorted(self.tg.messages.items(), key=lambda m: m[0][1]):
+            if chat != chat_id:
+                continue
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    found[button["callback_data"]] = (message_id, button["text"])
+        return found
+
+    def texts(self, chat_id: int) -> list[str]:
+        """Texts the bot sent or edited into this chat, in order."""
+        return [c.params["text"] for c in self.tg.calls
+                if c.method.lower() in ("sendmessage", "editmessagetext") and c.status == 200
+                and c.params.get("chat_id") == chat_id]
+
+    async def say(self, user_id: int, text: str, replies: int = 1, **kw: Any) -> list[str]:
+        """Send a message as the user and wait for ``replies`` new messages or edits."""
+        before = len(self.texts(kw.get("chat_id", user_id)))
+        self.tg.message(user_id, text, **kw)
+        chat = kw.get("chat_id", user_id)
+        await self.tg.wait_for(lambda _: len(self.texts(chat)) >= before + replies)
+        return self.texts(chat)[before:]
+
+    async def press(self, user_id: int, data: str, message_id: int | None = None) -> list[str]:
+        """Press a button (on the message that shows it, unless given) and wait for a reply."""
+        if message_id is None:
+            message_id = self.buttons(user_id)[data][0]
+        answered = self._answers()
+        before = len(self.texts(user_id))
+        self.tg.callback(user_id, data, message_id)
+        await self.tg.wait_for(lambda _: self._answers() > answered)
+        await self.tg.wait_for(lambda _: len(self.texts(user_id)) > before, timeout=2)
+        return self.texts(user_id)[before:]
+
+    def _answers(self) -> int:
+        return sum(1 for c in self.tg.calls if c.method.lower() == "answercallbackquery")
+
+
+def settings_for(tg: FakeTelegram, db: Path) -> Settings:
+    return Settings.from_env({
+        "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_BASE_URL": tg.base_url,
+        "DATABASE_URL": f"sqlite:///{db}",
+    })
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with FakeTelegram() as tg:
+        settings = settings_for(tg, tmp_path / "bot.sqlite3")
+        app = build_application(settings, schedule=False)
+        await start_bot(app, poll_timeout=1)
+        try:
+            yield Harness(tg, app, settings)
+        finally:
+            await stop_bot(app)
+        assert tg.rejected == [], tg.rejected  # nothing the bot sent broke a Telegram limit

@@ -1,0 +1,214 @@
+"""End-to-end: users talk to the real application through the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.app import BOT_COMMANDS, build_application, start_bot, stop_bot
+from faq import texts
+from faq.content import REQUIRED_TOPICS
+from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram.conftest import Harness, settings_for
+
+USER = 5001
+
+
+async def test_start_registers_user_and_shows_menu(harness: Harness) -> None:
+    replies = await harness.say(USER, "/start", replies=3)
+    assert "আসসালামু আলাইকুম" in replies[0]
+    assert texts.MENU in replies[1]
+    menu = harness.buttons(USER)
+    assert {f"b:{b}" for b in REQUIRED_TOPICS} <= set(menu)
+    assert await harness.store.count_users() == 1
+    commands = next(iter(harness.tg.commands.values()))
+    assert [c["command"] for c in commands] == [name for name, _ in BOT_COMMANDS]
+    assert all(any("\u0980" <= ch <= "\u09ff" for ch in c["description"]) for c in commands)
+
+
+async def test_every_required_topic_is_reachable_by_buttons(harness: Harness) -> None:
+    await harness.say(USER, "/start", replies=3)
+    content = harness.app.bot_data["services"].content
+    for branch_id, topic_ids in REQUIRED_TOPICS.items():
+        menu_id = harness.buttons(USER)[f"b:{branch_id}"][0]
+        shown = await harness.press(USER, f"b:{branch_id}", menu_id)
+        assert content.branch(branch_id).title in shown[-1]
+        for topic_id in topic_ids:
+            shown = await harness.press(USER, f"t:{topic_id}", menu_id)
+            topic = content.topics[topic_id]
+            assert topic.title in shown[-1]
+            assert topic.answer.split("\n")[0][:30] in shown[-1].replace("&amp;", "&")
+            # every answer offers its related topics, feedback, back and the main menu
+            here = {d for d, (m, _) in harness.buttons(USER).items() if m == menu_id}
+            assert {f"t:{r}" for r in topic.related} <= here
+            assert {f"f:1:{topic_id}", f"f:0:{topic_id}", f"b:{branch_id}", "m"} <= here
+            await harness.press(USER, f"b:{branch_id}", menu_id)
+        await harness.press(USER, "m", menu_id)
+    # browsing edits the menu message in place instead of sending new ones
+    assert len(harness.tg.edited(USER)) > 25
+    assert all(len(d.encode()) <= 64 for d in harness.buttons(USER))
+
+
+async def test_questions_in_bangla_banglish_and_english(harness: Harness) -> None:
+    content = harness.app.bot_data["services"].content
+    for question, topic_id in (
+        ("পেওনিয়ার থেকে টাকা কিভাবে তুলবো?", "payment_withdrawal"),
+        ("freelancing shuru korte ki ki lage", "requirements"),
+        ("What are the warning signs that a job offer is a scam?", "scam_red_flags"),
+    ):
+        reply = (await harness.say(USER, question))[-1]
+        assert content.topics[topic_id].title in reply, (question, reply[:80])
+    off_topic = (await harness.say(USER, "আজকের আবহাওয়া কেমন থাকবে ঢাকায়?"))[-1]
+    assert "দুঃখিত" in off_topic
+    assert "b:basics" in harness.buttons(USER)
+    assert await harness.store.count_rows("questions") == 4
+
+
+async def test_thumbs_down_is_recorded_with_the_question(harness: Harness) -> None:
+    await harness.say(USER, "upwork e client verify kivabe korbo")
+    data = next(d for d in harness.buttons(USER) if d.startswith("f:0:"))
+    harness.tg.callback(USER, data, harness.buttons(USER)[data][0])
+    await harness.tg.wait_for(lambda tg: any(
+        c.method.lower() == "answercallbackquery" and c.params.get("text") for c in tg.calls))
+    rows = await harness.store.feedback_rows(USER)
+    assert rows == [(data.split(":")[2], False, "upwork e client verify kivabe korbo")]
+
+
+async def test_deep_link_opens_topic(harness: Harness) -> None:
+    reply = (await harness.say(USER, "/start if_scammed"))[-1]
+    assert "৯৯৯" in reply or "999" in reply
+    assert "f:1:if_scammed" in harness.buttons(USER)
+
+
+@pytest.mark.parametrize("data", ["zzz", "t:no_such_topic", "b:nope", "q:99:0", "f:1:none",
+                                  "t:" + "x" * 40, "\u0995\u0996", ""])
+async def test_forged_or_stale_buttons_get_the_menu(harness: Harness, data: str) -> None:
+    await harness.say(USER, "/menu")
+    menu_id = harness.buttons(USER)["b:basics"][0]
+    shown = await harness.press(USER, data, menu_id)
+    assert shown, "a reply was expected"
+    assert "b:basics" in harness.buttons(USER)
+
+
+async def test_stickers_photos_voice_and_locations(harness: Harness) -> None:
+    for send in (harness.tg.sticker, harness.tg.photo, harness.tg.voice, harness.tg.location):
+        before = len(harness.tg.sent(USER))
+        send(USER)
+        await harness.tg.wait_for(lambda tg, b=before: len(tg.sent(USER)) > b)
+        assert texts.NO_TEXT in harness.tg.sent(USER)[-1]["text"]
+
+
+async def test_edited_messages_unknown_commands_and_huge_text(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    harness.tg.edited_message(USER, "freelancing ki")
+    reply = (await harness.say(USER, "/frobnicate now"))[-1]
+    assert "কমান্ডটি আমি চিনি না" in reply
+    huge = (await harness.say(USER, "outsourcing " * 2000))[-1]
+    assert huge
+    html = (await harness.say(USER, "<b>payoneer</b> & <i>fee</i> <script>"))[-1]
+    assert html
+    sent_texts = [s["text"] for s in harness.tg.sent(USER)]
+    assert not any("freelancing ki" in t for t in sent_texts)  # the edit got no reply
+    assert "Traceback" not in caplog.text
+
+
+async def test_group_chat_answers_only_mentions_and_commands(harness: Harness) -> None:
+    group = -100123
+    harness.tg.message(USER, "freelancing ki", chat_type="group", chat_id=group)
+    reply = (await harness.say(USER, "@test_bot payoneer fee koto", chat_type="group",
+                               chat_id=group))[-1]
+    assert "Payoneer" in reply
+    hint = (await harness.say(USER, "/start", chat_type="group", chat_id=group))[-1]
+    assert "সরাসরি" in hint
+    assert len(harness.tg.sent(group)) == 2  # the plain message got no answer
+
+
+async def test_429_is_waited_out_and_the_reply_arrives(harness: Harness) -> None:
+    harness.tg.fail_next("sendMessage", 429, retry_after=1, chat_id=USER)
+    reply = await asyncio.wait_for(harness.say(USER, "/help"), timeout=10)
+    assert "/subscribe" in reply[-1]
+    statuses = [c.status for c in harness.tg.calls if c.method.lower() == "sendmessage"]
+    assert statuses[:2] == [429, 200]
+
+
+async def test_5xx_and_timeouts_are_retried(harness: Harness) -> None:
+    harness.tg.fail_next("sendMessage", 502, count=2, chat_id=USER)
+    reply = await asyncio.wait_for(harness.say(USER, "/help"), timeout=10)
+    assert "/subscribe" in reply[-1]
+
+
+async def test_403_and_my_chat_member_mark_user_blocked(harness: Harness) -> None:
+    await harness.say(USER, "/menu")
+    harness.tg.block_chat(USER)
+    harness.tg.message(USER, "freelancing ki")
+    await harness.tg.wait_for(lambda tg: any(c.status == 403 for c in tg.calls))
+    await asyncio.sleep(0.1)
+    assert await harness.store.is_blocked(USER)
+    harness.tg.my_chat_member(USER, "member")
+    await asyncio.sleep(0.3)
+    assert not await harness.store.is_blocked(USER)
+    harness.tg.my_chat_member(USER, "kicked")
+    await asyncio.sleep(0.3)
+    assert await harness.store.is_blocked(USER)
+
+
+async def test_flooding_user_is_slowed_without_hurting_others(harness: Harness) -> None:
+    for i in range(30):
+        harness.tg.message(USER, f"freelancing ki {i}")
+    reply = (await harness.say(USER + 1, "outsourcing ki"))[-1]
+    assert reply
+    await harness.tg.wait_for(lambda tg: any(texts.FLOOD in s["text"] for s in tg.sent(USER)))
+    await asyncio.sleep(0.5)
+    answered = [s for s in harness.tg.sent(USER) if texts.FLOOD not in s["text"]]
+    assert len(answered) == 20
+    assert sum(texts.FLOOD in s["text"] for s in harness.tg.sent(USER)) == 1
+
+
+async def test_replies_keep_each_users_order(harness: Harness) -> None:
+    for i in range(5):
+        harness.tg.message(USER, ["/help", "/menu"][i % 2])
+    await harness.tg.wait_for(lambda tg: len(tg.sent(USER)) >= 5)
+    kinds = ["/subscribe" in s["text"] for s in harness.tg.sent(USER)]
+    assert kinds == [True, False, True, False, True]
+
+
+async def test_delete_me_removes_everything_after_confirmation(harness: Harness) -> None:
+    await harness.say(USER, "payoneer fee")
+    await harness.say(USER, "/delete_me")
+    assert await harness.store.count_users() == 1
+    await harness.press(USER, "dy")
+    assert await harness.store.count_users() == 0
+    assert await harness.store.count_rows("questions") == 0
+
+
+async def test_restart_with_the_same_database_keeps_data(tmp_path: Path) -> None:
+    db = tmp_path / "keep.sqlite3"
+    async with FakeTelegram() as tg:
+        for round_number in range(2):
+            app = build_application(settings_for(tg, db), schedule=False)
+            await start_bot(app, poll_timeout=1)
+            harness = Harness(tg, app, settings_for(tg, db))
+            await harness.say(USER + round_number, "freelancing ki")
+            assert await harness.store.count_users() == round_number + 1
+            assert await harness.store.count_rows("questions") == round_number + 1
+            await stop_bot(app)
+
+
+async def test_token_never_appears_in_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                           capfd: pytest.CaptureFixture[str]) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with FakeTelegram(token="987654:SECRET-token-value") as tg:
+        app = build_application(settings_for(tg, tmp_path / "t.sqlite3"), schedule=False)
+        await start_bot(app, poll_timeout=1)
+        harness = Harness(tg, app, settings_for(tg, tmp_path / "t.sqlite3"))
+        tg.fail_next("sendMessage", 500, chat_id=USER)
+        await harness.say(USER, "/help")
+        await stop_bot(app)
+    out, err = capfd.readouterr()
+    assert "SECRET-token-value" not in caplog.text + out + err
+    assert caplog.records  # something was logged, so the check means something

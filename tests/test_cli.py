@@ -1,0 +1,91 @@
+"""The command-line contract: ask, ask --jsonl, validate, and bad input on standard input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
+        ) -> subprocess.CompletedProcess[bytes]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "main.py", *args], cwd=ROOT, input=stdin, capture_output=True,
+        timeout=60, env=full_env, check=False,
+    )
+
+
+def test_ask_prints_one_json_object() -> None:
+    result = run("ask", "payoneer theke taka kivabe tulbo")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"topic_id", "score", "alternatives"}
+    assert data["topic_id"] == "payment_withdrawal"
+    assert 0 < data["score"] <= 1
+    assert len(data["alternatives"]) <= 3
+    assert "payment_withdrawal" not in data["alternatives"]
+
+
+def test_ask_out_of_scope_is_null() -> None:
+    data = json.loads(run("ask", "kacchi biriyani recipe").stdout)
+    assert data["topic_id"] is None
+
+
+def test_jsonl_keeps_one_line_per_input_line_even_for_garbage() -> None:
+    lines = [
+        "আউটসোর্সিং কী?".encode(),
+        b"",
+        b"   \t  ",
+        "ক".encode() * 100_000,
+        "😀😀".encode(),
+        b"\x00\x01\x1b[31m control",
+        b"\xff\xfe\xc3\x80 \xed\xa0\x80",
+        b"<b>upwork</b> **profile** [link](http://x)",
+        b"fiverr withdrawal charge",
+    ]
+    result = run("ask", "--jsonl", stdin=b"\n".join(lines) + b"\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode().splitlines()
+    assert len(out) == len(lines)
+    parsed = [json.loads(line) for line in out]
+    assert all(set(p) == {"topic_id", "score", "alternatives"} for p in parsed)
+    assert parsed[0]["topic_id"] == "what_is_outsourcing"
+    assert [p["topic_id"] for p in parsed[1:7]] == [None] * 6
+    assert parsed[-1]["topic_id"] == "payment_withdrawal"
+
+
+def test_jsonl_without_final_newline_and_crlf() -> None:
+    result = run("ask", "--jsonl", stdin=b"scam hole ki korbo\r\nupwork profile")
+    assert len(result.stdout.decode().splitlines()) == 2
+
+
+def test_validate_exits_zero_on_shipped_content() -> None:
+    result = run("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert b"23 topics" in result.stdout
+
+
+def test_chat_without_token_starts_console_and_ends_on_eof(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/chat.sqlite3"}
+    result = run(stdin="1\n১\nbk\n0\nfreelancing ki\n".encode(), env=env)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode()
+    assert "TELEGRAM_BOT_TOKEN" in text  # the one line on how to connect Telegram
+    assert "মূল মেনু" in text
+    assert "Traceback" not in result.stderr.decode()
+
+
+@pytest.mark.parametrize("bad", ["sqlite://nope", "postgres://x/y"])
+def test_bad_database_url_is_a_clear_error(bad: str) -> None:
+    result = run("chat", stdin=b"", env={"DATABASE_URL": bad})
+    assert result.returncode != 0
+    assert b"DATABASE_URL" in result.stderr
+    assert b"Traceback" not in result.stderr
