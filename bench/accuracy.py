@@ -43,10 +43,13 @@ def score(rows: list[tuple[str, str]], predict: Callable[[str], Prediction]) -> 
         tag[0] += hit
         tag[1] += 1
     return {
-        "top1": top1 / n_in, "top3": top3 / n_in, "refused": refused / max(n_out, 1),
+        "top1": top1 / n_in,
+        "top3": top3 / n_in,
+        "refused": refused / max(n_out, 1),
         "bangla": by_lang["bangla"][0] / max(by_lang["bangla"][1], 1),
         "latin": by_lang["latin"][0] / max(by_lang["latin"][1], 1),
-        "n_in": n_in, "n_out": n_out,
+        "n_in": n_in,
+        "n_out": n_out,
     }
 
 
@@ -56,11 +59,13 @@ def baseline_predictor(
     ranked = {q: rank(q) for q, _ in rows}
     best_threshold, best_value = 0.0, -1.0
     values = sorted({s for r in ranked.values() for _, s in r[:1]})
-    for threshold in values[:: max(1, len(values) // 200)] + [float("inf")]:
+    for threshold in [*values[:: max(1, len(values) // 200)], float("inf")]:
+
         def guess(q: str, t: float = threshold) -> Prediction:
             r = ranked[q]
             top = r[0][0] if r and r[0][1] >= t and r[0][1] > 0 else None
             return top, [x for x, _ in r[1:4]] if top else [x for x, _ in r[:3]]
+
         result = score(rows, guess)
         value = min(result["top1"], result["refused"])
         if value > best_value:
@@ -86,7 +91,10 @@ def main() -> None:
     ids, texts = topic_documents()
     bm25 = BM25Baseline(ids, texts)
     fuzz = FuzzBaseline()
-    header = f"{'data set':<26}{'system':<12}{'top-1':>7}{'top-3':>7}{'refused':>9}{'Bangla':>8}{'Latin':>7}"
+    header = (
+        f"{'data set':<26}{'system':<12}{'top-1':>7}{'top-3':>7}{'refused':>9}"
+        f"{'Bangla':>8}{'Latin':>7}"
+    )
     print(header)
     print("-" * len(header))
     for name, path in (("shared sample", SHARED_SAMPLE), ("held-out (ours)", HELDOUT)):
@@ -101,8 +109,10 @@ def main() -> None:
         ):
             r = score(rows, predict)
             label = f"{name} ({r['n_in']}+{r['n_out']})"
-            print(f"{label:<26}{system:<12}{r['top1']:>7.1%}{r['top3']:>7.1%}{r['refused']:>9.1%}"
-                  f"{r['bangla']:>8.1%}{r['latin']:>7.1%}")
+            print(
+                f"{label:<26}{system:<12}{r['top1']:>7.1%}{r['top3']:>7.1%}{r['refused']:>9.1%}"
+                f"{r['bangla']:>8.1%}{r['latin']:>7.1%}"
+            )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,13 @@ def make_questions(count: int, seed: int = 7) -> list[str]:
             w = words[i]
             if len(w) > 3:
                 j = rng.randrange(1, len(w) - 1)
-                w = rng.choice([w[:j] + w[j + 1:], w[:j] + w[j] + w[j:],
-                                w[:j - 1] + w[j] + w[j - 1] + w[j + 1:]])
+                w = rng.choice(
+                    [
+                        w[:j] + w[j + 1 :],
+                        w[:j] + w[j] + w[j:],
+                        w[: j - 1] + w[j] + w[j - 1] + w[j + 1 :],
+                    ]
+                )
             words[i] = w
         out.append(" ".join(words))
     return out
@@ -80,8 +85,9 @@ def peak_memory_mb(cmd: list[str], stdin: bytes) -> float:
         f"check=True, cwd={str(ROOT)!r}); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=stdin, capture_output=True, check=True
+    )
     return int(out.stdout.strip()) / 1024
 
 
@@ -114,8 +120,10 @@ def main() -> None:
 
     print(f"{len(questions)} questions, one core, Python {sys.version.split()[0]}")
     print(f"content load + validation: {load_ms:.1f} ms")
-    print(f"index build   matcher {statistics.median(builds):.1f} ms (median of 5)   "
-          f"bm25 {bm25_build:.1f} ms   rapidfuzz {fuzz_build:.1f} ms")
+    print(
+        f"index build   matcher {statistics.median(builds):.1f} ms (median of 5)   "
+        f"bm25 {bm25_build:.1f} ms   rapidfuzz {fuzz_build:.1f} ms"
+    )
     ours = latencies(understanding.decide, questions)
     cold = latencies(understanding.decide, questions, before=matcher._cache.clear)
     base = latencies(bm25.rank, questions)
@@ -124,19 +132,25 @@ def main() -> None:
     print(f"latency  matcher (word cache cold)  {describe(cold)}")
     print(f"latency  bm25 baseline              {describe(base)}")
     print(f"latency  rapidfuzz baseline         {describe(fz)}")
-    print(f"ratio    matcher/bm25 median {statistics.median(ours) / statistics.median(base):.2f}"
-          f"   matcher/rapidfuzz median {statistics.median(ours) / statistics.median(fz):.2f}")
+    print(
+        f"ratio    matcher/bm25 median {statistics.median(ours) / statistics.median(base):.2f}"
+        f"   matcher/rapidfuzz median {statistics.median(ours) / statistics.median(fz):.2f}"
+    )
 
     py = sys.executable
     first = wall([py, "main.py", "ask", "freelancing kivabe shuru korbo"])
     bare = wall([py, "-c", "pass"])
-    print(f"start to first answer: {first * 1000:.0f} ms (median of 5; bare python start "
-          f"{bare * 1000:.0f} ms)")
+    print(
+        f"start to first answer: {first * 1000:.0f} ms (median of 5; bare python start "
+        f"{bare * 1000:.0f} ms)"
+    )
     stdin = "\n".join(questions).encode()
     peak = peak_memory_mb([py, "main.py", "ask", "--jsonl"], stdin)
     bare_peak = peak_memory_mb([py, "-c", "import sys; sys.stdin.read()"], stdin)
-    print(f"peak memory, ask --jsonl over {len(questions)} questions: {peak:.1f} MB "
-          f"(bare python {bare_peak:.1f} MB)")
+    print(
+        f"peak memory, ask --jsonl over {len(questions)} questions: {peak:.1f} MB "
+        f"(bare python {bare_peak:.1f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ questions about cricket or biryani fall below the threshold.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -229,7 +230,7 @@ class Matcher:
     @staticmethod
     def _terms_of(keys: list[str]) -> set[str]:
         """Return the words and the pairs of neighbouring words («koto din», «kharap dik»)."""
-        return set(keys) | {f"{a}+{b}" for a, b in zip(keys, keys[1:], strict=False) if a != b}
+        return set(keys) | {f"{a}+{b}" for a, b in itertools.pairwise(keys) if a != b}
 
     def _resolve(self, folded: str) -> tuple[str, float] | None:
         """Map a question word to (canonical content key, match weight), or None if unknown."""

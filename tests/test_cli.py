@@ -13,13 +13,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[bytes]:
+def run(
+    *args: str,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "main.py", *args], cwd=ROOT, input=stdin, capture_output=True,
-        timeout=60, env=full_env, check=False,
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        env=full_env,
+        check=False,
     )
 
 

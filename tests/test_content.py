@@ -51,7 +51,7 @@ def test_dangling_related_id_is_reported_with_its_line(broken_copy: Path) -> Non
     text = path.read_text("utf-8")
     start = text.index('id = "if_scammed"')
     related = text.index("related = [", start)
-    text = text[:related] + 'related = ["no_such_topic"]\n#' + text[related + len("related = ["):]
+    text = text[:related] + 'related = ["no_such_topic"]\n#' + text[related + len("related = [") :]
     path.write_text(text, "utf-8")
     _, problems = check_content(broken_copy)
     matching = [p for p in problems if "no_such_topic" in p.message]
@@ -64,7 +64,10 @@ def test_duplicate_id_and_long_title_are_reported(broken_copy: Path) -> None:
     path = broken_copy / "topics" / "earning.toml"
     extra = (
         '\n[[topic]]\nid = "tax_and_registration"\ntitle = "এটি একটি অনেক লম্বা শিরোনাম যা সীমা ছাড়ায়"\n'
-        'answer = """' + "ক" * 700 + '"""\nexamples = ["a", "b", "c"]\nkeywords = ["a", "b", "c"]\n'
+        'answer = """'
+        + "ক"
+        * 700
+        + '"""\nexamples = ["a", "b", "c"]\nkeywords = ["a", "b", "c"]\n'
         'related = ["how_much_income"]\n'
     )
     path.write_text(path.read_text("utf-8") + extra, "utf-8")

@@ -32,8 +32,9 @@ async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
 
 
 def keyboard(*data: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(f"b{i}", callback_data=d)]
-                                 for i, d in enumerate(data)])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(f"b{i}", callback_data=d)] for i, d in enumerate(data)]
+    )
 
 
 def seconds(retry_after: int | dtm.timedelta) -> float:
@@ -52,8 +53,11 @@ async def test_wrong_token_and_unknown_method(tg: FakeTelegram, bot: Bot) -> Non
     async with httpx.AsyncClient() as client:
         response = await client.post(f"{tg.base_url}{tg.token}/noSuchMethod")
     assert response.status_code == 404
-    assert response.json() == {"ok": False, "error_code": 404,
-                               "description": "Not Found: method not found"}
+    assert response.json() == {
+        "ok": False,
+        "error_code": 404,
+        "description": "Not Found: method not found",
+    }
 
 
 async def test_send_message_records_call(bot: Bot, tg: FakeTelegram) -> None:
@@ -78,7 +82,9 @@ async def test_text_length_limit(bot: Bot, tg: FakeTelegram) -> None:
     with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
         await bot.send_message(1, "<b> </b>", parse_mode="HTML")
     assert [r.description for r in tg.rejected] == [
-        "Bad Request: message is too long", "Bad Request: message text is empty"]
+        "Bad Request: message is too long",
+        "Bad Request: message text is empty",
+    ]
     assert len(tg.sent()) == 2
 
 
@@ -93,8 +99,19 @@ async def test_callback_data_limit(bot: Bot, tg: FakeTelegram) -> None:
     assert len(tg.rejected) == 3 and len(tg.sent()) == 1
 
 
-@pytest.mark.parametrize("text", ["<b>bold", "<b>x</i>", "<p>para</p>", "1 < 2", "AT&T",
-                                  "x</b>", "&nbsp;", '<span class="x">s</span>'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<b>bold",
+        "<b>x</i>",
+        "<p>para</p>",
+        "1 < 2",
+        "AT&T",
+        "x</b>",
+        "&nbsp;",
+        '<span class="x">s</span>',
+    ],
+)
 async def test_bad_html_rejected(bot: Bot, tg: FakeTelegram, text: str) -> None:
     with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.send_message(1, text, parse_mode="HTML")
@@ -103,8 +120,11 @@ async def test_bad_html_rejected(bot: Bot, tg: FakeTelegram, text: str) -> None:
 
 async def test_good_html_is_stripped(bot: Bot) -> None:
     message = await bot.send_message(
-        1, '<b>১</b> &lt; <a href="https://x.org/?a=1&amp;b=2">link</a> &#2437;&#x41; '
-           '<tg-spoiler>s</tg-spoiler> <span class="tg-spoiler">p</span>', parse_mode="HTML")
+        1,
+        '<b>১</b> &lt; <a href="https://x.org/?a=1&amp;b=2">link</a> &#2437;&#x41; '
+        '<tg-spoiler>s</tg-spoiler> <span class="tg-spoiler">p</span>',
+        parse_mode="HTML",
+    )
     assert message.text == "১ < link অA s p"
 
 
@@ -194,10 +214,13 @@ async def test_builders_parse_with_ptb(bot: Bot, tg: FakeTelegram) -> None:
 
 
 async def test_global_rate_limit(tg: FakeTelegram) -> None:
-    async with FakeTelegram(global_rate=5) as limited, \
-            Bot(limited.token, base_url=limited.base_url) as limited_bot:
+    async with (
+        FakeTelegram(global_rate=5) as limited,
+        Bot(limited.token, base_url=limited.base_url) as limited_bot,
+    ):
         results = await asyncio.gather(
-            *(limited_bot.send_message(i, f"m{i}") for i in range(8)), return_exceptions=True)
+            *(limited_bot.send_message(i, f"m{i}") for i in range(8)), return_exceptions=True
+        )
         errors = [result for result in results if isinstance(result, Exception)]
         assert len(errors) == 3 and all(isinstance(error, RetryAfter) for error in errors)
         assert limited.too_many_requests == 3 and len(limited.sent()) == 5
@@ -206,8 +229,10 @@ async def test_global_rate_limit(tg: FakeTelegram) -> None:
 
 
 async def test_per_chat_rate_limit() -> None:
-    async with FakeTelegram(per_chat_rate=1) as limited, \
-            Bot(limited.token, base_url=limited.base_url) as limited_bot:
+    async with (
+        FakeTelegram(per_chat_rate=1) as limited,
+        Bot(limited.token, base_url=limited.base_url) as limited_bot,
+    ):
         await limited_bot.send_message(1, "a")
         await limited_bot.send_message(2, "b")
         with pytest.raises(RetryAfter):
@@ -228,8 +253,9 @@ async def test_json_and_multipart_bodies(tg: FakeTelegram) -> None:
     async with httpx.AsyncClient() as client:
         body = {"chat_id": 4, "text": "123", "reply_markup": markup}
         as_json = await client.post(url, json=body)
-        multipart = await client.post(url, data={"chat_id": "4", "text": "true"},
-                                      files={"doc": ("a.txt", b"abc")})
+        multipart = await client.post(
+            url, data={"chat_id": "4", "text": "true"}, files={"doc": ("a.txt", b"abc")}
+        )
     assert as_json.json()["result"]["reply_markup"] == markup
     assert multipart.status_code == 200
     assert [params["text"] for params in tg.sent(4)] == ["123", "true"]

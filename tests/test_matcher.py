@@ -31,8 +31,12 @@ def test_every_topic_is_reachable_by_its_own_title(matcher: Matcher, content) ->
 
 
 def test_typos_and_spelling_variants_still_match(understanding: Understanding) -> None:
-    for question in ("pyoneer theke taka tulbo kivabe", "পেওনিয়ার থেকে টাকা তোলার উপায়",
-                     "payonier withdraw", "পেয়োনিয়ার থেকে টাকা উত্তোলন"):
+    for question in (
+        "pyoneer theke taka tulbo kivabe",
+        "পেওনিয়ার থেকে টাকা তোলার উপায়",
+        "payonier withdraw",
+        "পেয়োনিয়ার থেকে টাকা উত্তোলন",
+    ):
         assert understanding.decide(question).topic_id == "payment_withdrawal", question
 
 
@@ -43,21 +47,41 @@ def test_scores_are_between_zero_and_one_and_sorted(matcher: Matcher) -> None:
     assert all(0.0 <= s <= 1.0 for s in scores)
 
 
-@pytest.mark.parametrize("kind, text", [
-    (Kind.GREETING, "assalamualaikum"), (Kind.GREETING, "হ্যালো ভাই"),
-    (Kind.THANKS, "ধন্যবাদ"), (Kind.THANKS, "thanks vai"), (Kind.HELP, "help"),
-    (Kind.BYE, "allah hafez"),
-])
-def test_small_talk_is_not_an_faq_answer(understanding: Understanding, kind: Kind, text: str) -> None:
+@pytest.mark.parametrize(
+    "kind, text",
+    [
+        (Kind.GREETING, "assalamualaikum"),
+        (Kind.GREETING, "হ্যালো ভাই"),
+        (Kind.THANKS, "ধন্যবাদ"),
+        (Kind.THANKS, "thanks vai"),
+        (Kind.HELP, "help"),
+        (Kind.BYE, "allah hafez"),
+    ],
+)
+def test_small_talk_is_not_an_faq_answer(
+    understanding: Understanding, kind: Kind, text: str
+) -> None:
     decision = understanding.decide(text)
     assert decision.kind is kind
     assert decision.topic_id is None
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "\n\t", "😀😀😀", "\x00\x01\x02", "<b></b>", "**", "ক" * 100_000,
-    "a " * 50_000, "<script>alert(1)</script>", "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\n\t",
+        "😀😀😀",
+        "\x00\x01\x02",
+        "<b></b>",
+        "**",
+        "ক" * 100_000,
+        "a " * 50_000,
+        "<script>alert(1)</script>",
+        "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    ],
+)
 def test_bad_input_gives_no_topic_and_no_error(understanding: Understanding, text: str) -> None:
     decision = understanding.decide(text)
     assert decision.topic_id is None

@@ -29,8 +29,11 @@ def test_bangla_variants_share_a_key(variants: list[str], why: str) -> None:
 
 
 def test_nukta_letters_in_both_encodings() -> None:
-    for composed, decomposed in (("\u09df", "\u09af\u09bc"), ("\u09dc", "\u09a1\u09bc"),
-                                 ("\u09dd", "\u09a2\u09bc")):
+    for composed, decomposed in (
+        ("\u09df", "\u09af\u09bc"),
+        ("\u09dc", "\u09a1\u09bc"),
+        ("\u09dd", "\u09a2\u09bc"),
+    ):
         assert key(f"আ{composed}") == key(f"আ{decomposed}")
     assert key("সময়") == key("সময়")
 
@@ -47,7 +50,10 @@ def test_bangla_digits_become_ascii() -> None:
 
 def test_dari_and_punctuation_split_words() -> None:
     assert tokenize(clean_text("আউটসোর্সিং কী।ফ্রিল্যান্সিং কী?")) == [
-        "আউটসোর্সিং", "কী", "ফ্রিল্যান্সিং", "কী"
+        "আউটসোর্সিং",
+        "কী",
+        "ফ্রিল্যান্সিং",
+        "কী",
     ]
 
 

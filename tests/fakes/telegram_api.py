@@ -74,8 +74,9 @@ class Rejection(NamedTuple):
 class ApiError(Exception):
     """An error answer; ``injected`` marks faults and rate limits (not the bot's fault)."""
 
-    def __init__(self, status: int, description: str, retry_after: int | None = None,
-                 injected: bool = False) -> None:
+    def __init__(
+        self, status: int, description: str, retry_after: int | None = None, injected: bool = False
+    ) -> None:
         super().__init__(description)
         self.status, self.description = status, description
         self.retry_after, self.injected = retry_after, injected
@@ -154,8 +155,9 @@ def check_reply_markup(markup: Any) -> None:
     rows = markup.get("inline_keyboard", markup.get("keyboard", []))
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
         raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup should be an Array')
-    buttons = [button if isinstance(button, dict) else {"text": button}
-               for row in rows for button in row]
+    buttons = [
+        button if isinstance(button, dict) else {"text": button} for row in rows for button in row
+    ]
     if len(buttons) > MAX_BUTTONS:
         raise bad_request("reply markup is too long")
     for button in buttons:
@@ -197,14 +199,22 @@ def parse_params(content_type: str, body: bytes, target: str) -> JSONDict:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = "123:ABC", latency: float = 0.0,
-                 global_rate: float | None = None, per_chat_rate: float | None = None) -> None:
+    def __init__(
+        self,
+        token: str = "123:ABC",
+        latency: float = 0.0,
+        global_rate: float | None = None,
+        per_chat_rate: float | None = None,
+    ) -> None:
         self.token, self.latency = token, latency
         self.global_rate, self.per_chat_rate = global_rate, per_chat_rate
         bot_id = token.split(":")[0]
-        self.bot_user: JSONDict = {"id": int(bot_id) if bot_id.isdigit() else 123,
-                                   "is_bot": True, "first_name": "Test Bot",
-                                   "username": "test_bot"}
+        self.bot_user: JSONDict = {
+            "id": int(bot_id) if bot_id.isdigit() else 123,
+            "is_bot": True,
+            "first_name": "Test Bot",
+            "username": "test_bot",
+        }
         self.calls: list[Call] = []
         self.rejected: list[Rejection] = []
         self.too_many_requests = 0
@@ -223,9 +233,12 @@ class FakeTelegram:
         self._faults: list[_Fault] = []
         self._windows: defaultdict[Any, deque[float]] = defaultdict(deque)  # "all" or chat id
         self._methods: dict[str, Callable[[JSONDict], Any]] = {
-            "getme": lambda _: {**self.bot_user, "can_join_groups": True,
-                                "can_read_all_group_messages": False,
-                                "supports_inline_queries": False},
+            "getme": lambda _: {
+                **self.bot_user,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            },
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_reply_markup,
@@ -285,9 +298,11 @@ class FakeTelegram:
                 else:
                     status, payload = await self._handle(target, params)
                 data = json.dumps(payload, ensure_ascii=False).encode()
-                writer.write(f"HTTP/1.1 {status} {_phrase(status)}\r\nContent-Length: "
-                             f"{len(data)}\r\nContent-Type: application/json\r\n\r\n".encode()
-                             + data)
+                writer.write(
+                    f"HTTP/1.1 {status} {_phrase(status)}\r\nContent-Length: "
+                    f"{len(data)}\r\nContent-Type: application/json\r\n\r\n".encode()
+                    + data
+                )
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
             pass  # the client went away or sent garbage
@@ -340,8 +355,10 @@ class FakeTelegram:
         if method not in RATE_LIMITED:
             return
         now = time.monotonic()
-        limits = [(self._windows["all"], self.global_rate),
-                  (self._windows[params.get("chat_id")], self.per_chat_rate)]
+        limits = [
+            (self._windows["all"], self.global_rate),
+            (self._windows[params.get("chat_id")], self.per_chat_rate),
+        ]
         limits = [(window, rate) for window, rate in limits if rate]
         for window, _rate in limits:
             while window and now - window[0] >= 1.0:
@@ -371,7 +388,7 @@ class FakeTelegram:
         if mode == "html":
             text = html_to_text(text)
         elif mode not in ("", "markdown", "markdownv2"):
-            raise bad_request(f"unsupported parse_mode \"{params['parse_mode']}\"")
+            raise bad_request(f'unsupported parse_mode "{params["parse_mode"]}"')
         if not (text := text.strip()):
             raise bad_request("message text is empty")
         if len(text) > MAX_TEXT_LENGTH:
@@ -423,8 +440,9 @@ class FakeTelegram:
     def _answer_callback_query(self, params: JSONDict) -> bool:
         query_id = str(params.get("callback_query_id") or "")
         if query_id not in self._open_queries:
-            raise bad_request("query is too old and response timeout expired or query ID is "
-                              "invalid")
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         if len(str(params.get("text") or "")) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
         self._open_queries.discard(query_id)
@@ -445,9 +463,15 @@ class FakeTelegram:
         return True
 
     # ---------------------------------------------------------------- fault injection
-    def fail_next(self, method: str, status: int, description: str = "",
-                  retry_after: int | None = None, count: int = 1,
-                  chat_id: ChatId | None = None) -> None:
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        description: str = "",
+        retry_after: int | None = None,
+        count: int = 1,
+        chat_id: ChatId | None = None,
+    ) -> None:
         """Make the next ``count`` calls of ``method`` (optionally to one chat) fail."""
         if status == 429 and retry_after is None:
             retry_after = 1
@@ -465,8 +489,13 @@ class FakeTelegram:
 
     # ---------------------------------------------------------------- recording
     def _succeeded(self, method: str, chat_id: ChatId | None) -> list[JSONDict]:
-        return [call.params for call in self.calls if call.method.lower() == method
-                and call.status == 200 and chat_id in (None, call.params.get("chat_id"))]
+        return [
+            call.params
+            for call in self.calls
+            if call.method.lower() == method
+            and call.status == 200
+            and chat_id in (None, call.params.get("chat_id"))
+        ]
 
     def sent(self, chat_id: ChatId | None = None) -> list[JSONDict]:
         return self._succeeded("sendmessage", chat_id)
@@ -497,12 +526,24 @@ class FakeTelegram:
     def _new_message(self, chat_id: ChatId, sender: JSONDict, **fields: Any) -> JSONDict:
         self._message_ids[chat_id] += 1
         chat = self._chats.get(chat_id, {"id": chat_id, "type": "private"})
-        return {"message_id": self._message_ids[chat_id], "date": int(time.time()),
-                "chat": dict(chat), "from": sender, **fields}
+        return {
+            "message_id": self._message_ids[chat_id],
+            "date": int(time.time()),
+            "chat": dict(chat),
+            "from": sender,
+            **fields,
+        }
 
-    def _push_message(self, user_id: int, *, first_name: str = "Rahim",
-                      chat_type: str = "private", chat_id: int | None = None,
-                      kind: str = "message", **fields: Any) -> JSONDict:
+    def _push_message(
+        self,
+        user_id: int,
+        *,
+        first_name: str = "Rahim",
+        chat_type: str = "private",
+        chat_id: int | None = None,
+        kind: str = "message",
+        **fields: Any,
+    ) -> JSONDict:
         chat_id = user_id if chat_id is None else chat_id
         name = {"first_name": first_name} if chat_type == "private" else {"title": "Test group"}
         self._chats[chat_id] = {"id": chat_id, "type": chat_type, **name}
@@ -513,32 +554,67 @@ class FakeTelegram:
         number = next(self._ids)
         return {"file_id": f"file{number}", "file_unique_id": f"unique{number}", **fields}
 
-    def message(self, user_id: int, text: str, *, first_name: str = "Rahim",
-                chat_type: str = "private", chat_id: int | None = None, **extra: Any) -> JSONDict:
+    def message(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        first_name: str = "Rahim",
+        chat_type: str = "private",
+        chat_id: int | None = None,
+        **extra: Any,
+    ) -> JSONDict:
         """A text message; a leading /command gets its bot_command entity."""
         fields: JSONDict = {"text": text}
         if command := _COMMAND_RE.match(text):
             length = len(command[0].encode("utf-16-le")) // 2
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return self._push_message(user_id, first_name=first_name, chat_type=chat_type,
-                                  chat_id=chat_id, **{**fields, **extra})
+        return self._push_message(
+            user_id,
+            first_name=first_name,
+            chat_type=chat_type,
+            chat_id=chat_id,
+            **{**fields, **extra},
+        )
 
-    def callback(self, user_id: int, data: str, message_id: int, *,
-                 chat_id: int | None = None) -> JSONDict:
+    def callback(
+        self, user_id: int, data: str, message_id: int, *, chat_id: int | None = None
+    ) -> JSONDict:
         """A button press on the bot's message ``message_id``."""
         chat_id = user_id if chat_id is None else chat_id
         message = self.messages.get((chat_id, message_id)) or {
-            "message_id": message_id, "date": int(time.time()), "from": self.bot_user,
-            "chat": self._chats.get(chat_id, {"id": chat_id, "type": "private"}), "text": "…"}
+            "message_id": message_id,
+            "date": int(time.time()),
+            "from": self.bot_user,
+            "chat": self._chats.get(chat_id, {"id": chat_id, "type": "private"}),
+            "text": "…",
+        }
         query_id = str(next(self._ids))
         self._open_queries.add(query_id)
-        return self.push_update({"callback_query": {
-            "id": query_id, "from": {"id": user_id, "is_bot": False, "first_name": "Rahim"},
-            "message": copy.deepcopy(message), "chat_instance": f"ci{chat_id}", "data": data}})
+        return self.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": {"id": user_id, "is_bot": False, "first_name": "Rahim"},
+                    "message": copy.deepcopy(message),
+                    "chat_instance": f"ci{chat_id}",
+                    "data": data,
+                }
+            }
+        )
 
     def sticker(self, user_id: int) -> JSONDict:
-        return self._push_message(user_id, sticker=self._file(
-            type="regular", width=512, height=512, is_animated=False, is_video=False, emoji="👍"))
+        return self._push_message(
+            user_id,
+            sticker=self._file(
+                type="regular",
+                width=512,
+                height=512,
+                is_animated=False,
+                is_video=False,
+                emoji="👍",
+            ),
+        )
 
     def photo(self, user_id: int) -> JSONDict:
         sizes = [self._file(width=side, height=side, file_size=side * 40) for side in (90, 800)]
@@ -551,8 +627,9 @@ class FakeTelegram:
         return self._push_message(user_id, location={"latitude": 23.81, "longitude": 90.41})
 
     def edited_message(self, user_id: int, text: str) -> JSONDict:
-        return self._push_message(user_id, kind="edited_message", text=text,
-                                  edit_date=int(time.time()))
+        return self._push_message(
+            user_id, kind="edited_message", text=text, edit_date=int(time.time())
+        )
 
     def my_chat_member(self, user_id: int, new_status: str) -> JSONDict:
         """The user blocked ("kicked") or restarted ("member") the bot; (un)blocks the chat."""
@@ -561,13 +638,23 @@ class FakeTelegram:
         self._chats[user_id] = {"id": user_id, "type": "private", "first_name": "Rahim"}
 
         def member(status: str) -> JSONDict:
-            return {"user": self.bot_user, "status": status,
-                    **({"until_date": 0} if status == "kicked" else {})}
+            return {
+                "user": self.bot_user,
+                "status": status,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
 
-        return self.push_update({"my_chat_member": {
-            "chat": dict(self._chats[user_id]), "date": int(time.time()),
-            "from": {"id": user_id, "is_bot": False, "first_name": "Rahim"},
-            "old_chat_member": member(old_status), "new_chat_member": member(new_status)}})
+        return self.push_update(
+            {
+                "my_chat_member": {
+                    "chat": dict(self._chats[user_id]),
+                    "date": int(time.time()),
+                    "from": {"id": user_id, "is_bot": False, "first_name": "Rahim"},
+                    "old_chat_member": member(old_status),
+                    "new_chat_member": member(new_status),
+                }
+            }
+        )
 
 
 def _inline(markup: Any) -> JSONDict | None:

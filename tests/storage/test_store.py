@@ -26,8 +26,16 @@ async def test_migrations_create_schema_and_record_version(tmp_path: Path) -> No
     await store.close()
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"users", "questions", "topic_views", "feedback", "subscriptions",
-                "deliveries", "quiz_answers", "rounds"} <= tables
+        assert {
+            "users",
+            "questions",
+            "topic_views",
+            "feedback",
+            "subscriptions",
+            "deliveries",
+            "quiz_answers",
+            "rounds",
+        } <= tables
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -38,9 +38,13 @@ class Harness:
 
     def texts(self, chat_id: int) -> list[str]:
         """Texts the bot sent or edited into this chat, in order."""
-        return [c.params["text"] for c in self.tg.calls
-                if c.method.lower() in ("sendmessage", "editmessagetext") and c.status == 200
-                and c.params.get("chat_id") == chat_id]
+        return [
+            c.params["text"]
+            for c in self.tg.calls
+            if c.method.lower() in ("sendmessage", "editmessagetext")
+            and c.status == 200
+            and c.params.get("chat_id") == chat_id
+        ]
 
     async def say(self, user_id: int, text: str, replies: int = 1, **kw: Any) -> list[str]:
         """Send a message as the user and wait for ``replies`` new messages or edits."""
@@ -66,10 +70,13 @@ class Harness:
 
 
 def settings_for(tg: FakeTelegram, db: Path) -> Settings:
-    return Settings.from_env({
-        "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_BASE_URL": tg.base_url,
-        "DATABASE_URL": f"sqlite:///{db}",
-    })
+    return Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_BASE_URL": tg.base_url,
+            "DATABASE_URL": f"sqlite:///{db}",
+        }
+    )
 
 
 @pytest.fixture

@@ -71,8 +71,11 @@ async def test_thumbs_down_is_recorded_with_the_question(harness: Harness) -> No
     await harness.say(USER, "upwork e client verify kivabe korbo")
     data = next(d for d in harness.buttons(USER) if d.startswith("f:0:"))
     harness.tg.callback(USER, data, harness.buttons(USER)[data][0])
-    await harness.tg.wait_for(lambda tg: any(
-        c.method.lower() == "answercallbackquery" and c.params.get("text") for c in tg.calls))
+    await harness.tg.wait_for(
+        lambda tg: any(
+            c.method.lower() == "answercallbackquery" and c.params.get("text") for c in tg.calls
+        )
+    )
     rows = await harness.store.feedback_rows(USER)
     assert rows == [(data.split(":")[2], False, "upwork e client verify kivabe korbo")]
 
@@ -83,8 +86,19 @@ async def test_deep_link_opens_topic(harness: Harness) -> None:
     assert "f:1:if_scammed" in harness.buttons(USER)
 
 
-@pytest.mark.parametrize("data", ["zzz", "t:no_such_topic", "b:nope", "q:99:0", "f:1:none",
-                                  "t:" + "x" * 40, "\u0995\u0996", ""])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "zzz",
+        "t:no_such_topic",
+        "b:nope",
+        "q:99:0",
+        "f:1:none",
+        "t:" + "x" * 40,
+        "\u0995\u0996",
+        "",
+    ],
+)
 async def test_forged_or_stale_buttons_get_the_menu(harness: Harness, data: str) -> None:
     await harness.say(USER, "/menu")
     menu_id = harness.buttons(USER)["b:basics"][0]
@@ -120,8 +134,9 @@ async def test_edited_messages_unknown_commands_and_huge_text(
 async def test_group_chat_answers_only_mentions_and_commands(harness: Harness) -> None:
     group = -100123
     harness.tg.message(USER, "freelancing ki", chat_type="group", chat_id=group)
-    reply = (await harness.say(USER, "@test_bot payoneer fee koto", chat_type="group",
-                               chat_id=group))[-1]
+    reply = (
+        await harness.say(USER, "@test_bot payoneer fee koto", chat_type="group", chat_id=group)
+    )[-1]
     assert "Payoneer" in reply
     hint = (await harness.say(USER, "/start", chat_type="group", chat_id=group))[-1]
     assert "সরাসরি" in hint
@@ -199,8 +214,9 @@ async def test_restart_with_the_same_database_keeps_data(tmp_path: Path) -> None
             await stop_bot(app)
 
 
-async def test_token_never_appears_in_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                           capfd: pytest.CaptureFixture[str]) -> None:
+async def test_token_never_appears_in_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     async with FakeTelegram(token="987654:SECRET-token-value") as tg:
         app = build_application(settings_for(tg, tmp_path / "t.sqlite3"), schedule=False)
