@@ -41,6 +41,7 @@ class Settings:
     lesson_hour: int
     concurrency: int
     push_rate: float
+    push_concurrency: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -65,6 +66,7 @@ class Settings:
             lesson_hour=_int(env, "LESSON_HOUR", 9, 0, 23),
             concurrency=_int(env, "BOT_CONCURRENCY", 32, 1, 512),
             push_rate=float(_int(env, "PUSH_RATE", 28, 1, 30)),
+            push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
         )
 
     @property

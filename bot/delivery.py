@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -112,7 +114,8 @@ async def run_round(
     started = time.monotonic()
     report = RoundReport()
     round_id = uuid.uuid4().hex
-    await store.start_round(round_id, time.time())
+    await _forget_dead_local_rounds(store)
+    await store.start_round(round_id, time.time(), socket.gethostname(), os.getpid())
     beat = asyncio.create_task(_heartbeat(store, round_id))
     pacer = Pacer(rate)
     slots = asyncio.Semaphore(concurrency)
@@ -184,6 +187,24 @@ async def run_round(
     return report
 
 
+async def _forget_dead_local_rounds(store: Store) -> None:
+    """Free the claims of rounds whose process on this host has died (SIGKILL, crash)."""
+    for round_id, pid in await store.rounds_on_host(socket.gethostname()):
+        if pid and not _alive(pid):
+            logger.warning("round %s (pid %s) died; its claims are taken over", round_id, pid)
+            await store.forget_round(round_id)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 async def _heartbeat(store: Store, round_id: str) -> None:
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
@@ -214,6 +235,7 @@ async def push_once(settings: object, *, everyone_due: bool) -> RoundReport:
                 now.date(),
                 24 if everyone_due else now.hour,
                 rate=settings.push_rate,
+                concurrency=settings.push_concurrency,
             )
     finally:
         await services.close()

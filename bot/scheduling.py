@@ -35,6 +35,7 @@ async def _loop(app: Application, settings: Settings, services: Services) -> Non
                 now.date(),
                 now.hour,
                 rate=settings.push_rate,
+                concurrency=settings.push_concurrency,
             )
         except asyncio.CancelledError:
             raise

@@ -358,13 +358,24 @@ class Store:
 
     # -- delivery rounds --------------------------------------------------------------------
 
-    async def start_round(self, round_id: str, now: float) -> None:
-        """Register a delivery round and its first heartbeat."""
+    async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
+        """Register a delivery round, its owner and its first heartbeat."""
         async with self._lock:
             await self._conn.execute(
-                "INSERT INTO rounds (id, started_at, heartbeat_at) VALUES (?, ?, ?)",
-                (round_id, _now(), now),
+                "INSERT INTO rounds (id, started_at, heartbeat_at, host, pid)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (round_id, _now(), now, host, pid),
             )
+
+    async def rounds_on_host(self, host: str) -> list[tuple[str, int]]:
+        """Return (round id, pid) of the rounds registered by processes on this host."""
+        async with self._conn.execute("SELECT id, pid FROM rounds WHERE host = ?", (host,)) as cur:
+            return [(str(r[0]), int(r[1])) for r in await cur.fetchall()]
+
+    async def forget_round(self, round_id: str) -> None:
+        """Drop a round whose process is gone; its claims become free at once."""
+        async with self._lock:
+            await self._conn.execute("DELETE FROM rounds WHERE id = ?", (round_id,))
 
     async def heartbeat(self, round_id: str, now: float) -> None:
         """Tell other processes that this round is alive."""

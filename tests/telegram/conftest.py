@@ -54,16 +54,27 @@ class Harness:
         await self.tg.wait_for(lambda _: len(self.texts(chat)) >= before + replies)
         return self.texts(chat)[before:]
 
-    async def press(self, user_id: int, data: str, message_id: int | None = None) -> list[str]:
-        """Press a button (on the message that shows it, unless given) and wait for a reply."""
+    async def press(
+        self, user_id: int, data: str, message_id: int | None = None, expect_reply: bool = True
+    ) -> list[str]:
+        """Press a button (on the message that shows it, unless given) and wait for a reply.
+
+        With ``expect_reply=False`` only the acknowledgement (a pop-up) is awaited.
+        """
         if message_id is None:
             message_id = self.buttons(user_id)[data][0]
         answered = self._answers()
         before = len(self.texts(user_id))
         self.tg.callback(user_id, data, message_id)
         await self.tg.wait_for(lambda _: self._answers() > answered)
-        await self.tg.wait_for(lambda _: len(self.texts(user_id)) > before, timeout=2)
+        if expect_reply:
+            await self.tg.wait_for(lambda _: len(self.texts(user_id)) > before, timeout=2)
         return self.texts(user_id)[before:]
+
+    def last_popup(self) -> str | None:
+        """The text of the latest button acknowledgement (answerCallbackQuery)."""
+        answers = [c for c in self.tg.calls if c.method.lower() == "answercallbackquery"]
+        return answers[-1].params.get("text") if answers else None
 
     def _answers(self) -> int:
         return sum(1 for c in self.tg.calls if c.method.lower() == "answercallbackquery")

@@ -1,0 +1,143 @@
+"""Throughput and latency of the Telegram bot through a fake Bot API that answers in 100 ms.
+
+    python bench/telegram_load.py [--users 1000] [--rate 220] [--seconds 10]
+
+The bot runs as its own process (``python main.py`` with TELEGRAM_BASE_URL pointing at the
+fake server in this process), exactly as deployed. Updates from ``--users`` distinct users
+(questions in Bangla and Banglish, /menu, /help) are offered at ``--rate`` per second; for
+each update the time from its arrival in the fake's queue to the bot's reply reaching the
+fake is measured. The same load is then offered to a baseline: the same bot with
+python-telegram-bot's default of one update at a time (BOT_CONCURRENCY=1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import HELDOUT, ROOT, SHARED_SAMPLE, load_tsv
+
+from tests.fakes.telegram_api import FakeTelegram
+
+TOKEN = "424242:bench-token"
+
+
+def _proc_stats(pid: int) -> tuple[float, float]:
+    """Return (CPU seconds used, peak RSS in MB) of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    peak = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            peak = int(line.split()[1]) / 1024
+    return cpu, peak
+
+
+async def run_load(concurrency: int, users: int, rate: float, seconds: float) -> dict[str, float]:
+    questions = [q for p in (SHARED_SAMPLE, HELDOUT) if p.exists() for q, _ in load_tsv(p)]
+    rng = random.Random(1)
+    async with FakeTelegram(token=TOKEN, latency=0.1) as tg:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_BASE_URL": tg.base_url,
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+                "BOT_CONCURRENCY": str(concurrency),
+                "LOG_LEVEL": "WARNING",
+            }
+            bot = subprocess.Popen([sys.executable, "main.py"], cwd=ROOT, env=env)
+            try:
+                await tg.wait_for(
+                    lambda t: any(c.method == "setMyCommands" for c in t.calls), timeout=30
+                )
+                await asyncio.sleep(0.5)
+                cpu_before, _ = _proc_stats(bot.pid)
+                own_before = time.process_time()
+                pushed: dict[int, list[float]] = {}
+                total = int(rate * seconds)
+                start = time.monotonic()
+                for i in range(total):
+                    due = start + i / rate
+                    delay = due - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    user = 10_000 + rng.randrange(users)
+                    roll = rng.random()
+                    text = (
+                        rng.choice(questions)
+                        if roll < 0.8
+                        else ("/menu" if roll < 0.9 else "/help")
+                    )
+                    pushed.setdefault(user, []).append(time.monotonic())
+                    tg.message(user, text)
+                offered_for = time.monotonic() - start
+                with contextlib.suppress(TimeoutError):
+                    await tg.wait_for(lambda t: len(t.sent()) >= total, timeout=120)
+                elapsed = time.monotonic() - start
+                cpu_after, peak = _proc_stats(bot.pid)
+                own_cpu = time.process_time() - own_before
+            finally:
+                bot.terminate()
+                # wait in a thread: the fake server must keep answering the bot's last calls
+                await asyncio.to_thread(bot.wait, 30)
+    replies: dict[int, list[float]] = {}
+    for call in tg.calls:
+        if call.method == "sendMessage" and call.status == 200:
+            replies.setdefault(int(call.params["chat_id"]), []).append(call.time)
+    latencies = []
+    for user, times in pushed.items():
+        answered = replies.get(user, [])
+        latencies += [(r - p) * 1000 for p, r in zip(times, answered, strict=False)]
+    latencies.sort()
+    handled = len(latencies)
+    last_reply = max((c.time for c in tg.calls if c.method == "sendMessage"), default=start)
+    return {
+        "offered": total,
+        "offered_rate": total / offered_for,
+        "handled": handled,
+        "throughput": handled / max(last_reply - start, 1e-9),
+        "p50": statistics.median(latencies) if latencies else float("nan"),
+        "p95": latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan"),
+        "cpu_ms_per_update": (cpu_after - cpu_before) * 1000 / max(handled, 1),
+        "peak_mb": peak,
+        "elapsed": elapsed,
+        "rejected": len(tg.rejected),
+        "fake_cpu_share": own_cpu / max(elapsed, 1e-9),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=220.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    print(
+        f"{args.users} users, {args.rate:.0f} updates/s offered for {args.seconds:.0f} s, "
+        "fake Bot API answering every call after 100 ms"
+    )
+    for label, concurrency in (("bot", args.concurrency), ("baseline (1 at a time)", 1)):
+        r = asyncio.run(run_load(concurrency, args.users, args.rate, args.seconds))
+        print(
+            f"{label:<24} handled {r['handled']}/{r['offered']}  "
+            f"throughput {r['throughput']:.0f} updates/s  "
+            f"latency p50 {r['p50']:.0f} ms p95 {r['p95']:.0f} ms  "
+            f"CPU {r['cpu_ms_per_update']:.2f} ms/update  peak RSS {r['peak_mb']:.0f} MB  "
+            f"rejected {r['rejected']}  (fake server CPU {r['fake_cpu_share']:.0%} of a core)"
+        )
+
+
+if __name__ == "__main__":
+    main()
