@@ -125,7 +125,7 @@ def main() -> None:
         f"bm25 {bm25_build:.1f} ms   rapidfuzz {fuzz_build:.1f} ms"
     )
     ours = latencies(understanding.decide, questions)
-    cold = latencies(understanding.decide, questions, before=matcher._cache.clear)
+    cold = latencies(understanding.decide, questions, before=matcher.clear_caches)
     base = latencies(bm25.rank, questions)
     fz = latencies(fuzz.rank, questions)
     print(f"latency  matcher (word cache warm)  {describe(ours)}")

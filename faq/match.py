@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from faq.model import Content
-from faq.normalize import clean_text, fold, key_of, tokenize
+from faq.normalize import SHORT_SKELETON, clean_text, consonants, fold, key_of, tokenize
 
 __all__ = ["MatchResult", "Matcher"]
 
@@ -77,11 +77,15 @@ _SUFFIXES = (
 )
 _FUZZY_MIN = 5  # keys shorter than this are too short to correct safely
 _FUZZY_WEIGHT = 0.8
+_SKELETON_WEIGHT = 0.75  # a short word known only by its consonants (kaj/koj)
 _STEM_WEIGHT = 0.95
 # How much each field of a topic counts towards its coverage of a word.
-_FIELD_WEIGHTS = {"title": 3.0, "keywords": 2.5, "examples": 1.0, "answer": 0.3}
-_SATURATION = 1.2
-_BLEND = 0.5  # share of the coverage score in the final score; the rest is nearest example
+_FIELD_WEIGHTS = {"title": 2.0, "keywords": 1.5, "examples": 1.0, "answer": 1.0}
+_SATURATION = 12.0
+_BLEND = 0.9  # share of the coverage score in the final score; the rest is nearest example
+# Raw scores are small (a question never covers a topic fully); x / (x + c) maps them onto
+# 0..1 so that a raw score of c becomes 0.5. Thresholds (faq/answer.py) use that scale.
+_CALIBRATION = 0.07
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,8 @@ class Matcher:
     def __init__(self, content: Content) -> None:
         self._topic_ids = tuple(content.topics)
         self._stop = {key_of(fold(clean_text(w))) for w in STOPWORDS} - {""}
+        self._fold_cache: dict[str, str] = {}
+        self._canon_cache: dict[str, str] | None = None  # filled once the vocabulary is final
         self._synonym: dict[str, str] = {}
         self._cache: dict[str, tuple[str, float] | None] = {}
 
@@ -130,13 +136,23 @@ class Matcher:
                 for key in keys[1:]:
                     self._synonym.setdefault(key, head)
                 self._vocab.update(keys)
-        self._domain: list[frozenset[str]] = []
-        for phrase in content.domain_words:
-            words = self._words(phrase)
+        domain_words = [self._words(phrase) for phrase in content.domain_words]
+        for words in domain_words:
             self._vocab.update(self._key(w) for w in words)
-            if words:
-                self._domain.append(frozenset(self._canon_all(words)))
+        # the vocabulary is complete from here on, so canonical forms can be remembered
+        self._canon_cache = {}
+        self._domain = [frozenset(self._canon_all(words)) for words in domain_words if words]
         self._deletes = self._build_deletes(self._vocab)
+        # short words that differ only in vowels: consonants → the most frequent known word
+        by_consonants: dict[str, Counter[str]] = defaultdict(Counter)
+        for fields in field_words.values():
+            for texts in fields.values():
+                for words in texts:
+                    for word in words:
+                        skel = consonants(word)
+                        if len(skel) == SHORT_SKELETON and key_of(word) != skel:
+                            by_consonants[skel][self._canon(word)] += 1
+        self._by_consonants = {k: c.most_common(1)[0][0] for k, c in by_consonants.items()}
 
         # Coverage weights: per word, per topic, a saturated field-weighted frequency.
         tf: dict[str, Counter[str]] = {}
@@ -185,8 +201,19 @@ class Matcher:
 
     def _words(self, text: str) -> list[str]:
         """Return the folded words of a text, without stopwords."""
-        words = (fold(w) for w in tokenize(clean_text(text)))
-        return [w for w in words if len(w) > 1 and key_of(w) not in self._stop]
+        cache = self._fold_cache
+        if len(cache) > 100_000:
+            cache.clear()
+        out = []
+        for token in tokenize(clean_text(text)):
+            found = cache.get(token)
+            if found is None:
+                folded = fold(token)
+                found = folded if len(folded) > 1 and key_of(folded) not in self._stop else ""
+                cache[token] = found
+            if found:
+                out.append(found)
+        return out
 
     @staticmethod
     def _build_deletes(vocab: set[str]) -> dict[str, set[str]]:
@@ -216,13 +243,18 @@ class Matcher:
 
     def _canon(self, folded: str) -> str:
         """Return a content word's canonical key: the synonym head of its stem."""
+        cache = self._canon_cache
+        if cache is not None and folded in cache:
+            return cache[folded]
         key = key_of(folded)
         if key in self._synonym:
-            return self._synonym[key]
-        stem = self._stem(folded)
-        if stem is not None:
-            return self._synonym.get(stem, stem)
-        return key
+            found = self._synonym[key]
+        else:
+            stem = self._stem(folded)
+            found = self._synonym.get(stem, stem) if stem is not None else key
+        if cache is not None:
+            cache[folded] = found
+        return found
 
     def _canon_all(self, words: list[str]) -> list[str]:
         return [self._canon(w) for w in words]
@@ -246,6 +278,10 @@ class Matcher:
                 found = (self._synonym.get(stem, stem), _STEM_WEIGHT)
             elif _correctable(key):
                 found = self._correct(key)
+            else:
+                near = self._by_consonants.get(consonants(folded))
+                if near is not None:
+                    found = (near, _SKELETON_WEIGHT)
         if len(self._cache) > 50_000:
             self._cache.clear()
         self._cache[folded] = found
@@ -266,6 +302,11 @@ class Matcher:
         return (best[1], _FUZZY_WEIGHT) if best else None
 
     # -- querying --------------------------------------------------------------------------
+
+    def clear_caches(self) -> None:
+        """Forget the per-word caches of questions (for cold-cache measurements)."""
+        self._cache.clear()
+        self._fold_cache.clear()
 
     def rank(self, question: str, limit: int = 4) -> MatchResult:
         """Rank the topics for one question."""
@@ -320,7 +361,7 @@ class Matcher:
         ]
         scores.sort(reverse=True)
         ranked = tuple(
-            (self._topic_ids[index], round(min(score, 1.0), 4))
+            (self._topic_ids[index], round(score / (score + _CALIBRATION), 4))
             for score, index in scores[:limit]
             if score > 0
         )

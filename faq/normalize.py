@@ -126,6 +126,7 @@ _C_SOFT = re.compile(r"c(?=[eiy])")
 _VOWELS = re.compile(r"[aeiouyw]+")
 _LATIN_FINAL_Y = re.compile(r"(?<=[^aeiou])y$")
 _REPEAT = re.compile(r"(.)\1+")
+SHORT_SKELETON = 3  # skeletons this short are compared with their vowels
 _TOKEN = re.compile(r"[0-9a-z\u0980-\u09ff]+")
 _BANGLA_CHAR = re.compile(r"[\u0980-\u09ff]")
 
@@ -168,24 +169,31 @@ def fold(word: str) -> str:
     return _REPEAT.sub(r"\1", transliterate(word))
 
 
-def key_of(folded: str) -> str:
-    """Return the key a folded word is compared by.
+def consonants(folded: str) -> str:
+    """Return the consonant skeleton of a folded word.
 
-    Usually the consonant skeleton; a leading vowel is kept as ``a`` (a, o, u) or ``i``
-    (e, i), and a final য়/y is kept, so that আয় (income) and সময় (time) keep their shape.
-    Words whose skeleton is shorter than three letters are too ambiguous as bare consonants
-    (গ্যাস and গোসল), so they keep their vowels, less the "o" that Bangla leaves unwritten.
+    A leading vowel is kept as ``a`` (a, o, u) or ``i`` (e, i), and a final য়/y is kept, so
+    that আয় (income) and সময় (time) keep their shape.
     """
-    if not folded or folded.isdigit():
-        return folded
-    body = _VOWELS.sub("", folded)
-    if len(body) < 3:
-        short = folded.replace("o", "")
-        return short or "a"
     first = folded[0]
     lead = ("i" if first in "ei" else "a") if first in "aeiouyw" else ""
     tail = "y" if folded[-1] == "y" and len(folded) > 1 else ""
-    return lead + body + tail
+    return lead + _VOWELS.sub("", folded) + tail
+
+
+def key_of(folded: str) -> str:
+    """Return the key a folded word is compared by.
+
+    Words with four consonants or more are compared by their skeleton (see ``consonants``):
+    that is where Bangla and Banglish spellings differ most and collide least. Shorter
+    skeletons are ambiguous (বাজেট and বুঝতে are both ``bjt``), so those words keep their
+    vowels, less the "o" that Bangla leaves unwritten and Banglish writes at will.
+    """
+    if not folded or folded.isdigit():
+        return folded
+    if len(_VOWELS.sub("", folded)) <= SHORT_SKELETON:
+        return folded.replace("o", "") or "a"
+    return consonants(folded)
 
 
 def skeleton(word: str) -> str:
