@@ -15,6 +15,10 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 
+# python-telegram-bot 22 reports retry_after as a timedelta with this set (its future
+# default); bot/ and handlers/ accept both forms.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 
 def _settings():  # type: ignore[no-untyped-def]
     from bot.config import ConfigError, Settings
