@@ -84,7 +84,8 @@ class Conversation:
 
     async def _welcome(self, user: UserRef) -> list[Reply]:
         name = f", {user.first_name.strip()[:40]}" if user.first_name.strip() else ""
-        replies = [Reply(texts.WELCOME.format(name=name)), self.main_menu()]
+        welcome = texts.WELCOME.format(name=name)
+        replies = [self.main_menu(text=f"{welcome}\n\n{texts.MENU}")]
         offer = await self.course.offer(user.id)
         if offer is not None:
             replies.append(offer)

@@ -18,9 +18,11 @@ USER = 5001
 
 
 async def test_start_registers_user_and_shows_menu(harness: Harness) -> None:
-    replies = await harness.say(USER, "/start", replies=3)
+    replies = await harness.say(USER, "/start", replies=2)
     assert "আসসালামু আলাইকুম" in replies[0]
-    assert texts.MENU in replies[1]
+    assert texts.MENU in replies[0]
+    assert "পাঠ আর কুইজ" in replies[1]  # the offer to subscribe
+    assert "s" in harness.buttons(USER)
     menu = harness.buttons(USER)
     assert {f"b:{b}" for b in REQUIRED_TOPICS} <= set(menu)
     assert await harness.store.count_users() == 1
@@ -30,7 +32,7 @@ async def test_start_registers_user_and_shows_menu(harness: Harness) -> None:
 
 
 async def test_every_required_topic_is_reachable_by_buttons(harness: Harness) -> None:
-    await harness.say(USER, "/start", replies=3)
+    await harness.say(USER, "/start", replies=2)
     content = harness.app.bot_data["services"].content
     for branch_id, topic_ids in REQUIRED_TOPICS.items():
         menu_id = harness.buttons(USER)[f"b:{branch_id}"][0]

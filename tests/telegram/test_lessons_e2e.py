@@ -31,7 +31,7 @@ def lesson_messages(tg: FakeTelegram, chat_id: int | None = None) -> list[dict]:
 
 
 async def test_subscribe_time_push_quiz_progress(harness: Harness) -> None:
-    await harness.say(USER, "/start", replies=3)
+    await harness.say(USER, "/start", replies=2)
     await harness.press(USER, "s")
     sub = await harness.store.get_subscription(USER)
     assert sub is not None and sub.active and sub.hour == 9
