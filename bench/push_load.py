@@ -54,13 +54,25 @@ async def push_round(subscribers: int, concurrency: int) -> dict[str, float]:
         await store.add_subscribers([(100_000 + i, 9) for i in range(subscribers)])
         await store.close()
         async with FakeTelegram(token=TOKEN, latency=0.1, global_rate=30) as tg:
-            env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": tg.base_url,
-                   "DATABASE_URL": f"sqlite:///{db}", "LOG_LEVEL": "WARNING",
-                   "PUSH_CONCURRENCY": str(concurrency)}
+            env = {
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_BASE_URL": tg.base_url,
+                "DATABASE_URL": f"sqlite:///{db}",
+                "LOG_LEVEL": "WARNING",
+                "PUSH_CONCURRENCY": str(concurrency),
+            }
             start = time.monotonic()
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "main.py", "push", "--now", cwd=ROOT, env=env,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                sys.executable,
+                "main.py",
+                "push",
+                "--now",
+                cwd=ROOT,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
             stop = asyncio.Event()
             sampler = asyncio.create_task(_peak_rss(proc.pid, stop))
             _, err = await proc.communicate()
@@ -73,9 +85,14 @@ async def push_round(subscribers: int, concurrency: int) -> dict[str, float]:
         chats = [int(c.params["chat_id"]) for c in sends]
         first, last = min(c.time for c in sends), max(c.time for c in sends)
     return {
-        "sent": len(chats), "unique": len(set(chats)), "missed": subscribers - len(set(chats)),
-        "doubled": len(chats) - len(set(chats)), "rate": (len(chats) - 1) / (last - first),
-        "too_many": tg.too_many_requests, "elapsed": elapsed, "peak_mb": peak,
+        "sent": len(chats),
+        "unique": len(set(chats)),
+        "missed": subscribers - len(set(chats)),
+        "doubled": len(chats) - len(set(chats)),
+        "rate": (len(chats) - 1) / (last - first),
+        "too_many": tg.too_many_requests,
+        "elapsed": elapsed,
+        "peak_mb": peak,
     }
 
 
@@ -93,11 +110,14 @@ def due_query_ms(count: int, with_index: bool) -> float:
         asyncio.run(fill())
         today = date(2026, 11, 26)
         with sqlite3.connect(db) as conn:  # a third of the 09:00-and-earlier ones got theirs
-            conn.execute("UPDATE subscriptions SET last_sent_on = ? WHERE user_id % 3 = 0",
-                         (today.isoformat(),))
+            conn.execute(
+                "UPDATE subscriptions SET last_sent_on = ? WHERE user_id % 3 = 0",
+                (today.isoformat(),),
+            )
             if with_index:  # what migration 0003 removed, for comparison
-                conn.execute("CREATE INDEX subscriptions_due"
-                             " ON subscriptions(active, hour, last_sent_on)")
+                conn.execute(
+                    "CREATE INDEX subscriptions_due ON subscriptions(active, hour, last_sent_on)"
+                )
 
         async def measure() -> list[float]:
             store = await Store.open(db)
@@ -122,19 +142,27 @@ def main() -> None:
     parser.add_argument("--baseline-subscribers", type=int, default=300)
     parser.add_argument("--due", type=int, default=100_000)
     args = parser.parse_args()
-    print(f"push --now to {args.subscribers} subscribers; fake Bot API: 100 ms per call, "
-          "30 messages/s, 429 beyond")
-    for label, n, conc in (("push (4 in flight)", args.subscribers, 4),
-                           ("baseline (1 in flight)", args.baseline_subscribers, 1)):
+    print(
+        f"push --now to {args.subscribers} subscribers; fake Bot API: 100 ms per call, "
+        "30 messages/s, 429 beyond"
+    )
+    for label, n, conc in (
+        ("push (4 in flight)", args.subscribers, 4),
+        ("baseline (1 in flight)", args.baseline_subscribers, 1),
+    ):
         r = asyncio.run(push_round(n, conc))
-        print(f"{label:<24} {r['sent']} sent to {r['unique']}/{n}  missed {r['missed']}  "
-              f"doubled {r['doubled']}  {r['rate']:.1f} msg/s  429s {r['too_many']}  "
-              f"round {r['elapsed']:.1f} s  peak RSS {r['peak_mb']:.0f} MB")
+        print(
+            f"{label:<24} {r['sent']} sent to {r['unique']}/{n}  missed {r['missed']}  "
+            f"doubled {r['doubled']}  {r['rate']:.1f} msg/s  429s {r['too_many']}  "
+            f"round {r['elapsed']:.1f} s  peak RSS {r['peak_mb']:.0f} MB"
+        )
     print(f"finding who is due among {args.due} subscribers (all pages of 500):")
     ours = due_query_ms(args.due, False)
     indexed = due_query_ms(args.due, True)
-    print(f"    primary-key walk (shipped) {ours:.1f} ms   baseline with the (active, hour, "
-          f"last_sent_on) index {indexed:.1f} ms (median of 5)")
+    print(
+        f"    primary-key walk (shipped) {ours:.1f} ms   baseline with the (active, hour, "
+        f"last_sent_on) index {indexed:.1f} ms (median of 5)"
+    )
 
 
 if __name__ == "__main__":
