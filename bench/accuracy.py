@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from common import (
     HELDOUT,
+    HELDOUT2,
     SHARED_SAMPLE,
     BM25Baseline,
     FuzzBaseline,
@@ -92,12 +93,17 @@ def main() -> None:
     bm25 = BM25Baseline(ids, texts)
     fuzz = FuzzBaseline()
     header = (
-        f"{'data set':<26}{'system':<12}{'top-1':>7}{'top-3':>7}{'refused':>9}"
+        f"{'data set':<32}{'system':<12}{'top-1':>7}{'top-3':>7}{'refused':>9}"
         f"{'Bangla':>8}{'Latin':>7}"
     )
     print(header)
     print("-" * len(header))
-    for name, path in (("shared sample", SHARED_SAMPLE), ("held-out (ours)", HELDOUT)):
+    sets = (
+        ("shared sample", SHARED_SAMPLE),
+        ("held-out 1 (tuning)", HELDOUT),
+        ("held-out 2 (untouched)", HELDOUT2),
+    )
+    for name, path in sets:
         if not path.exists():
             print(f"{name}: {path} not found, skipped")
             continue
@@ -110,7 +116,7 @@ def main() -> None:
             r = score(rows, predict)
             label = f"{name} ({r['n_in']}+{r['n_out']})"
             print(
-                f"{label:<26}{system:<12}{r['top1']:>7.1%}{r['top3']:>7.1%}{r['refused']:>9.1%}"
+                f"{label:<32}{system:<12}{r['top1']:>7.1%}{r['top3']:>7.1%}{r['refused']:>9.1%}"
                 f"{r['bangla']:>8.1%}{r['latin']:>7.1%}"
             )
 

@@ -147,8 +147,7 @@ class Conversation:
             return [await self._topic(user, topic, "question")]
         if kind is Kind.UNSURE:
             rows = tuple(
-                (Button(self.content.topics[t].title, pack("t", t)),)
-                for t in decision.alternatives
+                (Button(self.content.topics[t].title, pack("t", t)),) for t in decision.suggestions
             )
             return [Reply(texts.UNSURE, buttons=(*rows, *self._menu_row()))]
         if kind is Kind.GREETING:

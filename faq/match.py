@@ -80,12 +80,15 @@ _FUZZY_WEIGHT = 0.8
 _SKELETON_WEIGHT = 0.75  # a short word known only by its consonants (kaj/koj)
 _STEM_WEIGHT = 0.95
 # How much each field of a topic counts towards its coverage of a word.
-_FIELD_WEIGHTS = {"title": 2.0, "keywords": 1.5, "examples": 1.0, "answer": 1.0}
-_SATURATION = 12.0
-_BLEND = 0.9  # share of the coverage score in the final score; the rest is nearest example
-# Raw scores are small (a question never covers a topic fully); x / (x + c) maps them onto
-# 0..1 so that a raw score of c becomes 0.5. Thresholds (faq/answer.py) use that scale.
+_FIELD_WEIGHTS = {"title": 1.5, "keywords": 1.0, "examples": 1.0, "answer": 1.0}
+_SATURATION = 20.0
+# Raw coverage is small (a question never covers a topic fully); x / (x + c) maps it onto
+# 0..1 so that a raw score of c becomes 0.5. Thresholds (faq/answer.py) use the final scale.
 _CALIBRATION = 0.07
+# The final score adds the Naive Bayes posterior of the topic (words seen in its content,
+# smoothed by _NB_ALPHA), weighted by _NB_SHARE, to the coverage score.
+_NB_ALPHA = 0.5
+_NB_SHARE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,24 +177,17 @@ class Matcher:
             for word, freq in tf[topic_id].items():
                 self._coverage[word].append((index, freq / (freq + _SATURATION)))
 
-        # Nearest-example index: each example (and the title) is a small document.
-        self._example_topic: list[int] = []
-        self._example_norm: list[float] = []
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # Naive Bayes: log P(word | topic) with add-alpha smoothing, stored as the gain over
+        # an unseen word so that a question only touches the topics that contain its words.
+        vocab_size = len(df)
+        self._nb_unseen: list[float] = []
+        self._nb_gain: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, topic_id in enumerate(self._topic_ids):
-            fields = field_words[topic_id]
-            for words in fields["examples"] + fields["title"]:
-                terms = self._terms_of(self._canon_all(words))
-                if not terms:
-                    continue
-                doc = len(self._example_topic)
-                self._example_topic.append(index)
-                norm = 0.0
-                for term in terms:
-                    weight = self._idf.get(term, 0.0)
-                    self._postings[term].append((doc, weight))
-                    norm += weight * weight
-                self._example_norm.append(math.sqrt(norm) or 1.0)
+            total = sum(tf[topic_id].values()) + _NB_ALPHA * vocab_size
+            unseen = math.log(_NB_ALPHA / total)
+            self._nb_unseen.append(unseen)
+            for word, freq in tf[topic_id].items():
+                self._nb_gain[word].append((index, math.log((freq + _NB_ALPHA) / total) - unseen))
 
     # -- building blocks -------------------------------------------------------------------
 
@@ -231,13 +227,13 @@ class Matcher:
             if folded.endswith(suffix) and len(folded) - len(suffix) >= 3:
                 base = folded[: -len(suffix)]
                 key = key_of(base)
-                if key in self._vocab and key not in self._stop:
+                if len(key) >= 3 and key in self._vocab and key not in self._stop:
                     return key
                 # two endings: উপায়গুলোর → উপায়গুলো → উপায়
                 for inner in _SUFFIXES:
                     if base.endswith(inner) and len(base) - len(inner) >= 3:
                         key = key_of(base[: -len(inner)])
-                        if key in self._vocab and key not in self._stop:
+                        if len(key) >= 3 and key in self._vocab and key not in self._stop:
                             return key
         return None
 
@@ -328,40 +324,44 @@ class Matcher:
             previous = resolved
         if not terms:
             return MatchResult((), 0)
-        domain = any(phrase <= terms.keys() for phrase in self._domain)
+        # only words known for sure (not guessed by correction) show the question's field
+        sure = {term for term, weight in terms.items() if weight >= _STEM_WEIGHT}
+        domain = any(phrase <= sure for phrase in self._domain)
         for pair, weight in pairs:
             if pair in self._idf and weight > terms.get(pair, 0.0):
                 terms[pair] = weight
 
         total = unknown * self._unknown_idf
-        coverage = [0.0] * len(self._topic_ids)
-        nearest = [0.0] * len(self._example_topic)
-        query_norm = unknown * self._unknown_idf**2
+        n = len(self._topic_ids)
+        coverage = [0.0] * n
+        likelihood = [0.0] * n
+        weight_sum = 0.0
         for term, weight in terms.items():
-            idf = self._idf.get(term, 0.0)
+            idf = self._idf.get(term)
+            if idf is None:  # a synonym or field word the topics never use
+                continue
             total += idf
-            query_norm += idf * idf
-            for index, sat in self._coverage.get(term, ()):
+            weight_sum += weight
+            for index, sat in self._coverage[term]:
                 coverage[index] += weight * idf * sat
-            for doc, doc_weight in self._postings.get(term, ()):
-                nearest[doc] += weight * idf * doc_weight
+            for index, gain in self._nb_gain[term]:
+                likelihood[index] += weight * gain
         if total <= 0:
             return MatchResult((), len(terms), domain)
-        query_norm = math.sqrt(query_norm) or 1.0
-        best_example = [0.0] * len(self._topic_ids)
-        for doc, dot in enumerate(nearest):
-            if dot:
-                cos = dot / (query_norm * self._example_norm[doc])
-                topic = self._example_topic[doc]
-                if cos > best_example[topic]:
-                    best_example[topic] = cos
-        scores = [
-            (_BLEND * cov / total + (1 - _BLEND) * near, index)
-            for index, (cov, near) in enumerate(zip(coverage, best_example, strict=True))
+        likelihood = [
+            ll + weight_sum * u for ll, u in zip(likelihood, self._nb_unseen, strict=True)
         ]
+        top = max(likelihood)
+        odds = [math.exp(ll - top) for ll in likelihood]
+        norm = sum(odds)
+        scores = []
+        for index in range(n):
+            raw = coverage[index] / total
+            covered = raw / (raw + _CALIBRATION)
+            scores.append(((covered + _NB_SHARE * odds[index] / norm) / (1 + _NB_SHARE), index))
         scores.sort(reverse=True)
         ranked = tuple(
-            (self._topic_ids[index], round(score / (score + _CALIBRATION), 4))
+            (self._topic_ids[index], round(score, 4))
             for score, index in scores[:limit]
             if score > 0
         )

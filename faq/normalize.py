@@ -187,12 +187,13 @@ def key_of(folded: str) -> str:
     Words with four consonants or more are compared by their skeleton (see ``consonants``):
     that is where Bangla and Banglish spellings differ most and collide least. Shorter
     skeletons are ambiguous (বাজেট and বুঝতে are both ``bjt``), so those words keep their
-    vowels, less the "o" that Bangla leaves unwritten and Banglish writes at will.
+    vowels, less the "o" that Bangla leaves unwritten and Banglish writes at will (a leading
+    vowel is always written, so it stays: otp and top differ).
     """
     if not folded or folded.isdigit():
         return folded
     if len(_VOWELS.sub("", folded)) <= SHORT_SKELETON:
-        return folded.replace("o", "") or "a"
+        return folded[0] + folded[1:].replace("o", "")
     return consonants(folded)
 
 
