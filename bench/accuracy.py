@@ -1,4 +1,4 @@
-"""Accuracy of the matcher against baselines on the shared sample and our held-out set.
+"""Accuracy of the matcher against baselines on the shared sample and our held-out sets.
 
     python bench/accuracy.py
 
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from common import (
     HELDOUT,
     HELDOUT2,
+    HELDOUT3,
     SHARED_SAMPLE,
     BM25Baseline,
     FuzzBaseline,
@@ -93,7 +94,7 @@ def main() -> None:
     bm25 = BM25Baseline(ids, texts)
     fuzz = FuzzBaseline()
     header = (
-        f"{'data set':<32}{'system':<12}{'top-1':>7}{'top-3':>7}{'refused':>9}"
+        f"{'data set':<36}{'system':<12}{'top-1':>7}{'top-3':>7}{'refused':>9}"
         f"{'Bangla':>8}{'Latin':>7}"
     )
     print(header)
@@ -101,7 +102,8 @@ def main() -> None:
     sets = (
         ("shared sample", SHARED_SAMPLE),
         ("held-out 1 (tuning)", HELDOUT),
-        ("held-out 2 (untouched)", HELDOUT2),
+        ("held-out 2 (checked once)", HELDOUT2),
+        ("held-out 3 (untouched)", HELDOUT3),
     )
     for name, path in sets:
         if not path.exists():
@@ -116,7 +118,7 @@ def main() -> None:
             r = score(rows, predict)
             label = f"{name} ({r['n_in']}+{r['n_out']})"
             print(
-                f"{label:<32}{system:<12}{r['top1']:>7.1%}{r['top3']:>7.1%}{r['refused']:>9.1%}"
+                f"{label:<36}{system:<12}{r['top1']:>7.1%}{r['top3']:>7.1%}{r['refused']:>9.1%}"
                 f"{r['bangla']:>8.1%}{r['latin']:>7.1%}"
             )
 

@@ -1,16 +1,15 @@
 """The question matcher: a pure, deterministic ranking of topics with a confidence score.
 
-Every word becomes a phonetic skeleton (see ``faq.normalize``), is reduced to its stem and
-synonym group, and, if still unknown, is corrected to a known word one edit away. Topics are
-scored two ways and the scores blended:
+Every word becomes a phonetic key (see ``faq.normalize``), is reduced to its stem and
+synonym group, and, if still unknown, is corrected to a known word one edit away. Words and
+pairs of neighbouring words are the terms. Topics are scored two ways and the scores added:
 
-* coverage: how much of the question's information (IDF-weighted words) the topic's title,
-  keywords, examples and answer contain;
-* nearest example: the cosine similarity between the question and the topic's closest
-  example phrasing.
+* coverage: how much of the question's information (IDF-weighted terms) the topic's title,
+  keywords, examples and answer contain, squashed onto 0..1;
+* Naive Bayes: the posterior probability of the topic given the question's known terms.
 
-Words the content has never seen count against the confidence, which is what makes
-questions about cricket or biryani fall below the threshold.
+Words the content has never seen count against coverage, which is what makes questions
+about cricket or biryani fall below the threshold.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from faq.model import Content
+from faq.model import Content, Topic
 from faq.normalize import SHORT_SKELETON, clean_text, consonants, fold, key_of, tokenize
 
 __all__ = ["MatchResult", "Matcher"]
@@ -53,6 +52,7 @@ also please tell know want need help me
 # Bangla and English endings (folded) that a word may carry: -গুলো, -দের, -এর, -কে, -তে,
 # -টা, -টি, -রা, -য়ে, plural -s. A word is reduced only when what is left is a known word.
 _SUFFIXES = (
+    "ed",
     "gulor",
     "gulo",
     "guli",
@@ -96,7 +96,6 @@ class MatchResult:
     """The ranking for one question."""
 
     ranked: tuple[tuple[str, float], ...]  # (topic id, score 0..1), best first
-    known_words: int  # how many of the question's words the content knows
     domain: bool = False  # whether the question uses a word of the field (domain.toml)
 
     @property
@@ -113,51 +112,52 @@ class Matcher:
         self._stop = {key_of(fold(clean_text(w))) for w in STOPWORDS} - {""}
         self._fold_cache: dict[str, str] = {}
         self._canon_cache: dict[str, str] | None = None  # filled once the vocabulary is final
-        self._synonym: dict[str, str] = {}
         self._cache: dict[str, tuple[str, float] | None] = {}
+        field_words = {topic.id: self._field_words(topic) for topic in content.topics.values()}
+        self._build_vocabulary(content, field_words)
+        self._build_scores(field_words)
 
-        field_words: dict[str, dict[str, list[list[str]]]] = {}
-        raw_vocab: Counter[str] = Counter()
-        for topic in content.topics.values():
-            fields = {
-                "title": [topic.title],
-                "keywords": list(topic.keywords),
-                "examples": list(topic.examples),
-                "answer": [topic.answer],
-            }
-            field_words[topic.id] = {
-                name: [self._words(text) for text in texts] for name, texts in fields.items()
-            }
-            for texts in field_words[topic.id].values():
-                for words in texts:
-                    raw_vocab.update(self._key(w) for w in words)
-        self._vocab = set(raw_vocab)
+    # -- index building --------------------------------------------------------------------
+
+    def _field_words(self, topic: Topic) -> dict[str, list[list[str]]]:
+        """Return the folded words of each text of a topic, by field."""
+        fields = {
+            "title": [topic.title],
+            "keywords": list(topic.keywords),
+            "examples": list(topic.examples),
+            "answer": [topic.answer],
+        }
+        return {name: [self._words(text) for text in texts] for name, texts in fields.items()}
+
+    def _build_vocabulary(
+        self, content: Content, field_words: dict[str, dict[str, list[list[str]]]]
+    ) -> None:
+        """Collect known keys, synonym heads, field words and the correction indexes."""
+        every_text = [w for f in field_words.values() for texts in f.values() for w in texts]
+        self._vocab = {key_of(word) for words in every_text for word in words}
+        self._synonym: dict[str, str] = {}
         for group in content.synonyms:
-            keys = [self._key(f) for w in group for f in self._words(w)]
-            if keys:
-                head = keys[0]
-                for key in keys[1:]:
-                    self._synonym.setdefault(key, head)
-                self._vocab.update(keys)
+            keys = [key_of(f) for w in group for f in self._words(w)]
+            for key in keys[1:]:
+                self._synonym.setdefault(key, keys[0])
+            self._vocab.update(keys)
         domain_words = [self._words(phrase) for phrase in content.domain_words]
-        for words in domain_words:
-            self._vocab.update(self._key(w) for w in words)
+        self._vocab.update(key_of(w) for words in domain_words for w in words)
         # the vocabulary is complete from here on, so canonical forms can be remembered
         self._canon_cache = {}
         self._domain = [frozenset(self._canon_all(words)) for words in domain_words if words]
         self._deletes = self._build_deletes(self._vocab)
         # short words that differ only in vowels: consonants → the most frequent known word
         by_consonants: dict[str, Counter[str]] = defaultdict(Counter)
-        for fields in field_words.values():
-            for texts in fields.values():
-                for words in texts:
-                    for word in words:
-                        skel = consonants(word)
-                        if len(skel) == SHORT_SKELETON and key_of(word) != skel:
-                            by_consonants[skel][self._canon(word)] += 1
+        for words in every_text:
+            for word in words:
+                skel = consonants(word)
+                if len(skel) == SHORT_SKELETON and key_of(word) != skel:
+                    by_consonants[skel][self._canon(word)] += 1
         self._by_consonants = {k: c.most_common(1)[0][0] for k, c in by_consonants.items()}
 
-        # Coverage weights: per word, per topic, a saturated field-weighted frequency.
+    def _build_scores(self, field_words: dict[str, dict[str, list[list[str]]]]) -> None:
+        """Precompute, per term, its IDF and what it adds to each topic's two scores."""
         tf: dict[str, Counter[str]] = {}
         for topic_id, fields in field_words.items():
             counts: Counter[str] = Counter()
@@ -172,28 +172,21 @@ class Matcher:
             df.update(counts.keys())
         self._idf = {w: math.log((n_topics + 1) / (d + 0.5)) for w, d in df.items()}
         self._unknown_idf = math.log((n_topics + 1) / 1.5)
+        # coverage: a saturated field-weighted frequency per topic
         self._coverage: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for index, topic_id in enumerate(self._topic_ids):
-            for word, freq in tf[topic_id].items():
-                self._coverage[word].append((index, freq / (freq + _SATURATION)))
-
-        # Naive Bayes: log P(word | topic) with add-alpha smoothing, stored as the gain over
-        # an unseen word so that a question only touches the topics that contain its words.
-        vocab_size = len(df)
+        # Naive Bayes: log P(term | topic) with add-alpha smoothing, stored as the gain over
+        # an unseen term so that a question only touches the topics that contain its terms
         self._nb_unseen: list[float] = []
         self._nb_gain: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, topic_id in enumerate(self._topic_ids):
-            total = sum(tf[topic_id].values()) + _NB_ALPHA * vocab_size
+            total = sum(tf[topic_id].values()) + _NB_ALPHA * len(df)
             unseen = math.log(_NB_ALPHA / total)
             self._nb_unseen.append(unseen)
-            for word, freq in tf[topic_id].items():
-                self._nb_gain[word].append((index, math.log((freq + _NB_ALPHA) / total) - unseen))
+            for term, freq in tf[topic_id].items():
+                self._coverage[term].append((index, freq / (freq + _SATURATION)))
+                self._nb_gain[term].append((index, math.log((freq + _NB_ALPHA) / total) - unseen))
 
     # -- building blocks -------------------------------------------------------------------
-
-    @staticmethod
-    def _key(folded: str) -> str:
-        return key_of(folded)
 
     def _words(self, text: str) -> list[str]:
         """Return the folded words of a text, without stopwords."""
@@ -323,7 +316,7 @@ class Matcher:
                 pairs.append((f"{previous[0]}+{term}", min(weight, previous[1])))
             previous = resolved
         if not terms:
-            return MatchResult((), 0)
+            return MatchResult(())
         # only words known for sure (not guessed by correction) show the question's field
         sure = {term for term, weight in terms.items() if weight >= _STEM_WEIGHT}
         domain = any(phrase <= sure for phrase in self._domain)
@@ -342,12 +335,12 @@ class Matcher:
                 continue
             total += idf
             weight_sum += weight
-            for index, sat in self._coverage[term]:
+            for index, sat in self._coverage.get(term, ()):
                 coverage[index] += weight * idf * sat
-            for index, gain in self._nb_gain[term]:
+            for index, gain in self._nb_gain.get(term, ()):
                 likelihood[index] += weight * gain
         if total <= 0:
-            return MatchResult((), len(terms), domain)
+            return MatchResult((), domain)
         likelihood = [
             ll + weight_sum * u for ll, u in zip(likelihood, self._nb_unseen, strict=True)
         ]
@@ -365,7 +358,7 @@ class Matcher:
             for score, index in scores[:limit]
             if score > 0
         )
-        return MatchResult(ranked, len(terms), domain)
+        return MatchResult(ranked, domain)
 
 
 def _correctable(key: str) -> bool:
