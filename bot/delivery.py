@@ -67,7 +67,7 @@ class RoundReport:
     blocked: int = 0
     deferred: int = 0
     skipped: int = 0  # claimed by another live round or already sent today
-    finished_course: int = 0
+    finished_course: int = 0  # of those sent, end-of-course summaries
     rate_limited: int = 0
     seconds: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
@@ -123,12 +123,19 @@ async def run_round(
     deferred: list[tuple[int, int]] = []
 
     async def deliver(user_id: int, day: int) -> None:
+        # past the last lesson, the round's message is the end-of-course summary, once
+        finished = day > course.total
+        reply = course.done_reply() if finished else course.lesson_reply(day)
         try:
             for _ in range(max_attempts * 3):
                 await pacer.wait()
-                result = await send(user_id, course.lesson_reply(day))
+                result = await send(user_id, reply)
                 if result.outcome is Outcome.SENT:
-                    await store.record_delivery(user_id, day, today, "push")
+                    if finished:
+                        await store.finish_course(user_id, today)
+                        report.finished_course += 1
+                    else:
+                        await store.record_delivery(user_id, day, today, "push")
                     report.sent += 1
                     return
                 if result.outcome is Outcome.BLOCKED:
@@ -150,10 +157,6 @@ async def run_round(
         for user_id, day in candidates:
             if not await store.claim(user_id, round_id, today, time.time() - STALE_AFTER):
                 report.skipped += 1
-                continue
-            if day > course.total:
-                await store.finish_course(user_id, today)
-                report.finished_course += 1
                 continue
             await slots.acquire()
             task = asyncio.create_task(deliver(user_id, day))

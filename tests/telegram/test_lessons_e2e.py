@@ -238,3 +238,18 @@ async def test_sigkill_mid_round_then_rerun(tmp_path: Path, concurrency: int) ->
     assert recorded == len(subscribers)  # and the database knows it
     assert max(chats.count(u) for u in subscribers) <= 2
     assert len(chats) - len(set(chats)) <= concurrency
+
+
+async def test_course_ends_with_a_summary_once(harness: Harness) -> None:
+    services = harness.app.bot_data["services"]
+    course = services.conversation.course
+    await services.store.add_subscribers([(8800, 9)])
+    send = telegram_sender(harness.app.bot)
+    for offset in range(course.total + 2):
+        await run_round(services.store, course, send, DHAKA_TODAY + timedelta(days=offset), 24)
+    texts_sent = [s["text"] for s in harness.tg.sent(8800)]
+    assert len(lesson_messages(harness.tg, 8800)) == course.total
+    assert sum("অভিনন্দন" in t for t in texts_sent) == 1  # the summary, exactly once
+    assert not (await services.store.get_subscription(8800)).active  # type: ignore[union-attr]
+    progress = (await harness.say(8800, "/progress"))[-1]
+    assert "পাঠ শেষ: ২১/২১" in progress
