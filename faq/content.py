@@ -58,7 +58,9 @@ REQUIRED_TOPICS: dict[str, tuple[str, ...]] = {
 
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 MAX_TITLE = 20  # a Messenger quick reply title holds 20 characters
-MAX_ANSWER = 3500  # one Telegram message (4,096) with room for the title and markup
+# One Messenger message holds 2,000 characters (Telegram 4,096); the answer leaves room for
+# its title and the "more" line.
+MAX_ANSWER = 1900
 MIN_ANSWER = 200
 MAX_LESSON_TITLE = 40
 MAX_LESSON = 1500

@@ -21,7 +21,7 @@ def test_shipped_content_is_valid() -> None:
 def test_shipped_content_fits_the_channels(content: Content) -> None:
     for topic in content.topics.values():
         assert len(topic.title) <= MAX_TITLE
-        assert 600 <= len(topic.answer) <= 3500, topic.id
+        assert 600 <= len(topic.answer) <= 1900, topic.id
         assert len(pack("t", topic.id).encode()) <= 64
         assert len(pack("f", 0, topic.id).encode()) <= 64
         assert topic.id not in topic.related
