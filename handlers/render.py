@@ -43,48 +43,47 @@ def _visible_length(chunk: str) -> int:
 def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """Split HTML text (only <b> tags, otherwise escaped) into parts within ``limit``.
 
-    Splits on paragraph boundaries, then lines, then spaces; never inside a tag or entity.
+    Splits on paragraph boundaries first, then lines, then spaces, and cuts a word only if
+    it alone is too long, never inside an entity such as ``&amp;``.
     """
     if _visible_length(text) <= limit:
         return [text]
-    units = [u for p in text.split("\n\n") for u in _split_long(p, limit)]
-    parts: list[str] = []
-    current = ""
-    for unit in units:
-        candidate = f"{current}\n\n{unit}" if current else unit
+    for separator in ("\n\n", "\n", " "):
+        chunks = text.split(separator)
+        if len(chunks) > 1:
+            return [
+                part
+                for piece in _pack(chunks, separator, limit)
+                for part in split_text(piece, limit)
+            ]
+    return _cut(text, limit)
+
+
+def _pack(chunks: list[str], separator: str, limit: int) -> list[str]:
+    """Join neighbouring chunks greedily while the result stays within the limit."""
+    packed: list[str] = []
+    current: str | None = None
+    for chunk in chunks:
+        candidate = chunk if current is None else f"{current}{separator}{chunk}"
         if _visible_length(candidate) <= limit:
             current = candidate
         else:
-            if current:
-                parts.append(current)
-            current = unit
-    if current:
-        parts.append(current)
-    return parts
+            if current is not None:
+                packed.append(current)
+            current = chunk
+    if current is not None:
+        packed.append(current)
+    return packed
 
 
-def _split_long(paragraph: str, limit: int) -> list[str]:
-    if _visible_length(paragraph) <= limit:
-        return [paragraph]
-    pieces: list[str] = []
-    current = ""
-    for word in paragraph.replace("\n", " \n").split(" "):
-        while _visible_length(word) > limit:  # one enormous word: cut it, outside entities
-            cut = limit
-            amp = word.rfind("&", 0, cut)
-            if amp != -1 and ";" not in word[amp:cut]:
-                cut = amp
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(word[:cut])
-            word = word[cut:]
-        candidate = f"{current} {word}" if current else word
-        if _visible_length(candidate) <= limit:
-            current = candidate
-        else:
-            pieces.append(current)
-            current = word
-    if current:
-        pieces.append(current)
-    return [p.strip(" ") for p in pieces if p.strip()]
+def _cut(word: str, limit: int) -> list[str]:
+    """Cut one enormous word into pieces, moving each cut back before an open entity."""
+    pieces = []
+    while _visible_length(word) > limit:
+        cut = limit
+        amp = word.rfind("&", 0, cut)
+        if amp > 0 and ";" not in word[amp:cut]:
+            cut = amp
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return [*pieces, word] if word else pieces

@@ -117,6 +117,21 @@ async def test_stickers_photos_voice_and_locations(harness: Harness) -> None:
         assert texts.NO_TEXT in harness.tg.sent(USER)[-1]["text"]
 
 
+async def test_documents_contacts_and_channel_posts(harness: Harness) -> None:
+    tg = harness.tg
+    before = len(tg.sent(USER))
+    tg._push_message(USER, document={"file_id": "d1", "file_unique_id": "u1"})
+    tg._push_message(USER, contact={"phone_number": "+8801700000000", "first_name": "X"})
+    await tg.wait_for(lambda t: len(t.sent(USER)) >= before + 2)
+    assert all(texts.NO_TEXT in s["text"] for s in tg.sent(USER)[before:])
+    channel = -100777
+    tg.push_update({"channel_post": {
+        "message_id": 1, "date": 0, "text": "freelancing ki",
+        "chat": {"id": channel, "type": "channel", "title": "News"}}})
+    await harness.say(USER, "/menu")  # processed after the channel post
+    assert tg.sent(channel) == []
+
+
 async def test_edited_messages_unknown_commands_and_huge_text(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
