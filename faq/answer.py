@@ -16,8 +16,8 @@ __all__ = ["ANSWER_THRESHOLD", "SUGGEST_THRESHOLD", "Decision", "Kind", "Underst
 # alone ("kothay bhalo pawa jay") say little. Between SUGGEST_THRESHOLD and the threshold
 # the bot offers a "did you mean" list; below it the question is out of scope. Calibrated
 # on our own held-out questions (bench/data/heldout*_questions.tsv), not the shared sample.
-ANSWER_THRESHOLD = 0.30
-GENERAL_THRESHOLD = 0.64
+ANSWER_THRESHOLD = 0.46
+GENERAL_THRESHOLD = 0.70
 SUGGEST_THRESHOLD = 0.20
 MAX_SUGGESTIONS = 3
 MAX_QUESTION_CHARS = 2000
