@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.config import Settings
 from db.store import Store
@@ -39,8 +40,6 @@ async def open_services(settings: Settings, content: Content | None = None) -> S
     content = content if content is not None else load_content()
     understanding = build_understanding(content)
     store = await Store.open(settings.database_path)
-    from datetime import datetime
-
     conversation = Conversation(
         content,
         understanding,

@@ -90,20 +90,20 @@ class Course:
             buttons=((Button(texts.BTN_PROGRESS, pack("p")), Button(texts.BTN_MENU, pack("m"))),),
         )
 
-    def _time_buttons(self) -> tuple[tuple[object, ...], ...]:
+    def _time_buttons(self) -> tuple[tuple[Button, ...], ...]:
         buttons = [Button(hour_label(h), pack("h", h)) for h in TIME_CHOICES]
         return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
 
-    def _reply(
-        self, text: str, *, with_course_buttons: bool = True, replace: bool = False
-    ) -> Reply:
-        rows = ()
-        if with_course_buttons:
-            rows = (
+    @staticmethod
+    def _reply(text: str) -> Reply:
+        """A course message with buttons for the next lesson, progress and the menu."""
+        return Reply(
+            text,
+            buttons=(
                 (Button(texts.BTN_LESSON, pack("l")), Button(texts.BTN_PROGRESS, pack("p"))),
                 (Button(texts.BTN_MENU, pack("m")),),
-            )
-        return Reply(text, buttons=rows, replace=replace)
+            ),
+        )
 
     # -- entry points from the conversation ------------------------------------------------
 

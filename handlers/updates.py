@@ -51,9 +51,7 @@ def _is_private(chat: Chat | None) -> bool:
     return chat is not None and chat.type == ChatType.PRIVATE
 
 
-async def _admit(
-    update: Update, context: Context, user: UserRef, chat_id: int, buttons: bool = False
-) -> bool:
+async def _admit(context: Context, user: UserRef, chat_id: int, buttons: bool = False) -> bool:
     """Apply flood control; warn a flooding user once per burst."""
     verdict = _flood(context, buttons).check(user.id)
     if verdict == "ok":
@@ -75,7 +73,7 @@ async def _run(
     chat = update.effective_chat
     if user is None or chat is None:
         return
-    if not await _admit(update, context, user, chat.id):
+    if not await _admit(context, user, chat.id):
         return
     services = services_of(context)
     replies = await services.conversation.handle(user, message)
@@ -137,7 +135,7 @@ async def on_callback(update: Update, context: Context) -> None:
     chat_id = message.chat.id if message is not None else (user.id if user else None)
     if user is None or chat_id is None:
         return
-    if not await _admit(update, context, user, chat_id, buttons=True):
+    if not await _admit(context, user, chat_id, buttons=True):
         await _answer_query(query)
         return
     services = services_of(context)
@@ -169,7 +167,7 @@ async def on_other(update: Update, context: Context) -> None:
         return
     user = _user(update)
     chat = update.effective_chat
-    if user is None or chat is None or not await _admit(update, context, user, chat.id):
+    if user is None or chat is None or not await _admit(context, user, chat.id):
         return
     services = services_of(context)
     await services.store.upsert_user(user.id, user.first_name, user.language)

@@ -33,7 +33,7 @@ def test_long_text_is_split_on_paragraphs_within_the_limit() -> None:
 
 
 def test_one_enormous_word_is_cut_outside_entities() -> None:
-    word = ("ক&amp;" * 3000)
+    word = "ক&amp;" * 3000
     parts = split_text(word)
     assert all(len(visible(p)) <= MAX_MESSAGE for p in parts)
     assert "".join(parts) == word
@@ -48,8 +48,10 @@ def test_keyboard_rows_and_the_64_byte_limit() -> None:
         keyboard(Reply("x", buttons=((Button("x", "t:" + "ক" * 30),),)))
 
 
-@pytest.mark.parametrize("data", ["", "t", "t:", "t:A", "t:a:b", "q:1", "zz:1", "t:" + "a" * 40,
-                                  "t:../../etc", "t:ক", None, 5])
+@pytest.mark.parametrize(
+    "data",
+    ["", "t", "t:", "t:A", "t:a:b", "q:1", "zz:1", "t:" + "a" * 40, "t:../../etc", "t:ক", None, 5],
+)
 def test_forged_button_data_does_not_parse(data: object) -> None:
     assert parse(data) is None
 

@@ -125,9 +125,16 @@ async def test_documents_contacts_and_channel_posts(harness: Harness) -> None:
     await tg.wait_for(lambda t: len(t.sent(USER)) >= before + 2)
     assert all(texts.NO_TEXT in s["text"] for s in tg.sent(USER)[before:])
     channel = -100777
-    tg.push_update({"channel_post": {
-        "message_id": 1, "date": 0, "text": "freelancing ki",
-        "chat": {"id": channel, "type": "channel", "title": "News"}}})
+    tg.push_update(
+        {
+            "channel_post": {
+                "message_id": 1,
+                "date": 0,
+                "text": "freelancing ki",
+                "chat": {"id": channel, "type": "channel", "title": "News"},
+            }
+        }
+    )
     await harness.say(USER, "/menu")  # processed after the channel post
     assert tg.sent(channel) == []
 
