@@ -81,14 +81,14 @@ _SKELETON_WEIGHT = 0.75  # a short word known only by its consonants (kaj/koj)
 _STEM_WEIGHT = 0.95
 # How much each field of a topic counts towards its coverage of a word.
 _FIELD_WEIGHTS = {"title": 1.5, "keywords": 1.0, "examples": 1.0, "answer": 1.0}
-_SATURATION = 20.0
+_SATURATION = 10.0
 # Raw coverage is small (a question never covers a topic fully); x / (x + c) maps it onto
 # 0..1 so that a raw score of c becomes 0.5. Thresholds (faq/answer.py) use the final scale.
 _CALIBRATION = 0.07
 # The final score adds the Naive Bayes posterior of the topic (words seen in its content,
 # smoothed by _NB_ALPHA), weighted by _NB_SHARE, to the coverage score.
 _NB_ALPHA = 0.5
-_NB_SHARE = 0.6
+_NB_SHARE = 1.0
 
 
 @dataclass(frozen=True, slots=True)
