@@ -102,7 +102,7 @@ def main() -> None:
     sets = (
         ("shared sample", SHARED_SAMPLE),
         ("held-out 1 (tuning)", HELDOUT),
-        ("held-out 2 (checked once)", HELDOUT2),
+        ("held-out 2 (tuning)", HELDOUT2),
         ("held-out 3 (untouched)", HELDOUT3),
     )
     for name, path in sets:
