@@ -253,3 +253,37 @@ async def test_course_ends_with_a_summary_once(harness: Harness) -> None:
     assert not (await services.store.get_subscription(8800)).active  # type: ignore[union-attr]
     progress = (await harness.say(8800, "/progress"))[-1]
     assert "পাঠ শেষ: ২১/২১" in progress
+
+
+async def test_timeouts_leave_subscribers_due_for_the_next_round(tmp_path: Path) -> None:
+    from telegram import Bot
+    from telegram.request import HTTPXRequest
+
+    async with FakeTelegram() as tg:
+        settings = settings_for(tg, tmp_path / "t.sqlite3")
+        services = await open_services(settings)
+        await services.store.add_subscribers([(9100 + i, 9) for i in range(3)])
+        impatient = Bot(
+            settings.token or "",
+            base_url=settings.base_url,
+            request=HTTPXRequest(read_timeout=0.1, connect_timeout=1),
+        )
+        async with impatient:
+            tg.latency = 0.5  # Telegram slows down after the bot has started
+            first = await run_round(
+                services.store,
+                services.conversation.course,
+                telegram_sender(impatient),
+                DHAKA_TODAY,
+                24,
+            )
+        assert (first.sent, first.deferred) == (0, 3)
+        assert await services.store.count_deliveries_on(DHAKA_TODAY) == 0
+        tg.latency = 0.0
+        bot = telegram_bot(settings)
+        async with bot:
+            second = await run_round(
+                services.store, services.conversation.course, telegram_sender(bot), DHAKA_TODAY, 24
+            )
+        await services.close()
+    assert second.sent == 3
