@@ -20,6 +20,17 @@ HELDOUT2 = ROOT / "bench" / "data" / "heldout2_questions.tsv"
 HELDOUT3 = ROOT / "bench" / "data" / "heldout3_questions.tsv"
 
 
+def peak_rss_mb(pid: int) -> float:
+    """Return a running process's peak resident memory (VmHWM) in MB, 0.0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
 def load_tsv(path: Path) -> list[tuple[str, str]]:
     """Return (question, topic id or 'none') rows of a TSV file."""
     rows = []

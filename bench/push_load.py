@@ -26,7 +26,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from common import ROOT
+from common import ROOT, peak_rss_mb
 
 from db.store import Store
 from tests.fakes.telegram_api import FakeTelegram
@@ -35,14 +35,10 @@ TOKEN = "515151:push-bench"
 
 
 async def _peak_rss(pid: int, stop: asyncio.Event) -> float:
+    """Sample the process's peak memory until it exits (the last reading is the peak)."""
     peak = 0.0
     while not stop.is_set():
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]) / 1024)
-        except FileNotFoundError:
-            break
+        peak = max(peak, peak_rss_mb(pid))
         await asyncio.sleep(0.2)
     return peak
 

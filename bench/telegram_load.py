@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import HELDOUT, ROOT, SHARED_SAMPLE, load_tsv
+from common import HELDOUT, ROOT, SHARED_SAMPLE, load_tsv, peak_rss_mb
 
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -37,11 +37,7 @@ def _proc_stats(pid: int) -> tuple[float, float]:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     cpu = (int(fields[11]) + int(fields[12])) / ticks
-    peak = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            peak = int(line.split()[1]) / 1024
-    return cpu, peak
+    return cpu, peak_rss_mb(pid)
 
 
 async def run_load(
