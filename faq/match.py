@@ -145,8 +145,15 @@ class Matcher:
         self._vocab.update(key_of(w) for words in domain_words for w in words)
         # the vocabulary is complete from here on, so canonical forms can be remembered
         self._canon_cache = {}
-        self._domain = [frozenset(self._canon_all(words)) for words in domain_words if words]
         self._deletes = self._build_deletes(self._vocab)
+        self._domain = [frozenset(self._canon_all(words)) for words in domain_words if words]
+        # the content itself holds misspellings (আউটসোসিং); one edit from a field word counts
+        self._domain += [
+            frozenset({near})
+            for phrase in list(self._domain)
+            if len(phrase) == 1
+            for near in self._neighbours(next(iter(phrase)))
+        ]
         # short words that differ only in vowels: consonants → the most frequent known word
         by_consonants: dict[str, Counter[str]] = defaultdict(Counter)
         for words in every_text:
@@ -276,18 +283,23 @@ class Matcher:
         self._cache[folded] = found
         return found
 
+    def _neighbours(self, key: str) -> set[str]:
+        """Return the known keys within one edit of a long key, itself excluded."""
+        if not _correctable(key):
+            return set()
+        candidates = set(self._deletes.get(key, ()))
+        for i in range(len(key)):
+            candidates |= self._deletes.get(key[:i] + key[i + 1 :], set())
+        return {c for c in candidates if c != key and _within_one_edit(key, c)}
+
     def _correct(self, word: str) -> tuple[str, float] | None:
         """Find the most informative known word within one edit (SymSpell-style deletes)."""
-        candidates: set[str] = set(self._deletes.get(word, ()))
-        for i in range(len(word)):
-            candidates |= self._deletes.get(word[:i] + word[i + 1 :], set())
         best: tuple[float, str] | None = None
-        for cand in candidates:
-            if _within_one_edit(word, cand):
-                canon = self._synonym.get(cand, cand)
-                rank = self._idf.get(canon, 0.0)
-                if best is None or rank > best[0]:
-                    best = (rank, canon)
+        for cand in sorted(self._neighbours(word)):
+            canon = self._synonym.get(cand, cand)
+            rank = self._idf.get(canon, 0.0)
+            if best is None or rank > best[0]:
+                best = (rank, canon)
         return (best[1], _FUZZY_WEIGHT) if best else None
 
     # -- querying --------------------------------------------------------------------------
@@ -317,8 +329,8 @@ class Matcher:
             previous = resolved
         if not terms:
             return MatchResult(())
-        # only words known for sure (not guessed by correction) show the question's field
-        sure = {term for term, weight in terms.items() if weight >= _STEM_WEIGHT}
+        # guesses from consonants alone (kaj/koj) are too loose to show the question's field
+        sure = {term for term, weight in terms.items() if weight >= _FUZZY_WEIGHT}
         domain = any(phrase <= sure for phrase in self._domain)
         for pair, weight in pairs:
             if pair in self._idf and weight > terms.get(pair, 0.0):
