@@ -97,3 +97,21 @@ def test_bad_database_url_is_a_clear_error(bad: str) -> None:
     assert result.returncode != 0
     assert b"DATABASE_URL" in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+def test_answers_do_not_depend_on_the_hash_seed() -> None:
+    questions = "\n".join(
+        [
+            "autsorsing ki",
+            "পেওনিয়ার থেকে টাকা তুলবো কিভাবে",
+            "frilancing shuru korbo kivabe",
+            "client scam korse ki korbo",
+            "gaming laptop kinbo",
+            "prfile sajabo kivabe",
+        ]
+    ).encode()
+    outputs = {
+        run("ask", "--jsonl", stdin=questions, env={"PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
