@@ -17,6 +17,7 @@ from common import (
     HELDOUT,
     HELDOUT2,
     HELDOUT3,
+    HELDOUT4,
     SHARED_SAMPLE,
     BM25Baseline,
     FuzzBaseline,
@@ -104,6 +105,7 @@ def main() -> None:
         ("held-out 1 (tuning)", HELDOUT),
         ("held-out 2 (tuning)", HELDOUT2),
         ("held-out 3 (untouched)", HELDOUT3),
+        ("held-out 4 (untouched)", HELDOUT4),
     )
     for name, path in sets:
         if not path.exists():

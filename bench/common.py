@@ -15,9 +15,10 @@ if str(ROOT) not in sys.path:
 SHARED_SAMPLE = ROOT.parent / "shared" / "eval" / "dev_questions.tsv"
 HELDOUT = ROOT / "bench" / "data" / "heldout_questions.tsv"
 # written later by people who never saw the content: set 2 was used for tuning like set 1,
-# set 3 was only ever measured, so it is the honest estimate for unseen questions
+# sets 3 and 4 were only ever measured, so they are the honest estimate for unseen questions
 HELDOUT2 = ROOT / "bench" / "data" / "heldout2_questions.tsv"
 HELDOUT3 = ROOT / "bench" / "data" / "heldout3_questions.tsv"
+HELDOUT4 = ROOT / "bench" / "data" / "heldout4_questions.tsv"
 
 
 def peak_rss_mb(pid: int) -> float:

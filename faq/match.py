@@ -19,6 +19,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from faq import normalize
 from faq.model import Content, Topic
 from faq.normalize import SHORT_SKELETON, clean_text, consonants, fold, key_of, tokenize
 
@@ -305,9 +306,10 @@ class Matcher:
     # -- querying --------------------------------------------------------------------------
 
     def clear_caches(self) -> None:
-        """Forget the per-word caches of questions (for cold-cache measurements)."""
+        """Forget the per-word caches (for cold-cache measurements)."""
         self._cache.clear()
         self._fold_cache.clear()
+        normalize.clear_caches()
 
     def rank(self, question: str, limit: int = 4) -> MatchResult:
         """Rank the topics for one question."""
