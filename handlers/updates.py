@@ -63,12 +63,8 @@ async def _admit(context: Context, user: UserRef, chat_id: int, buttons: bool = 
     return False
 
 
-async def _run(
-    update: Update,
-    context: Context,
-    message: Text | Press | Command,
-    edit_message_id: int | None = None,
-) -> None:
+async def _run(update: Update, context: Context, message: Text | Command) -> None:
+    """Pass a message or command from a user through the core and send the replies."""
     user = _user(update)
     chat = update.effective_chat
     if user is None or chat is None:
@@ -77,7 +73,7 @@ async def _run(
         return
     services = services_of(context)
     replies = await services.conversation.handle(user, message)
-    await send_replies(context.bot, services.store, user.id, chat.id, replies, edit_message_id)
+    await send_replies(context.bot, services.store, user.id, chat.id, replies)
 
 
 def _bot_mentioned(message: Message, username: str) -> bool:
