@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import Enum
 
+from bot.config import Settings
 from db.store import Store
 from faq.course import Course
 from faq.replies import Reply
@@ -217,15 +218,13 @@ async def _heartbeat(store: Store, round_id: str) -> None:
             logger.warning("heartbeat failed: %s", exc)
 
 
-async def push_once(settings: object, *, everyone_due: bool) -> RoundReport:
+async def push_once(settings: Settings, *, everyone_due: bool) -> RoundReport:
     """Run one round through Telegram and exit (``python main.py push``)."""
     from datetime import datetime
 
-    from bot.config import Settings
     from bot.services import open_services
     from bot.telegram_sender import telegram_bot, telegram_sender
 
-    assert isinstance(settings, Settings)
     services = await open_services(settings)
     bot = telegram_bot(settings)
     try:

@@ -13,6 +13,7 @@ from bot.delivery import Outcome, Sender, SendResult
 from bot.logs import install_token_filter
 from faq.replies import Reply
 from handlers.render import keyboard, render_text, split_text
+from handlers.sending import retry_seconds
 
 __all__ = ["telegram_bot", "telegram_sender"]
 
@@ -39,9 +40,7 @@ def telegram_sender(bot: Bot) -> Sender:
                 markup = keyboard(reply) if index == len(parts) - 1 else None
                 await bot.send_message(user_id, part, parse_mode="HTML", reply_markup=markup)
         except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            return SendResult(Outcome.RETRY, retry_after=seconds)
+            return SendResult(Outcome.RETRY, retry_after=retry_seconds(exc.retry_after))
         except Forbidden:
             return SendResult(Outcome.BLOCKED)
         except BadRequest as exc:

@@ -132,11 +132,6 @@ class Store:
                 (user_id, first_name[:100], language, now, now),
             )
 
-    async def user_exists(self, user_id: int) -> bool:
-        """Tell whether the user is registered."""
-        async with self._conn.execute("SELECT 1 FROM users WHERE id = ?", (user_id,)) as cur:
-            return await cur.fetchone() is not None
-
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """Mark whether the user has blocked the bot."""
         async with self._lock:

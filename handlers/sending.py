@@ -14,7 +14,7 @@ from db.store import Store
 from faq.replies import Reply
 from handlers.render import keyboard, render_text, split_text
 
-__all__ = ["Blocked", "call_with_retry", "send_replies"]
+__all__ = ["Blocked", "call_with_retry", "retry_seconds", "send_replies"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,7 +36,7 @@ async def call_with_retry(call: Callable[[], Awaitable[T]], what: str) -> T:
         try:
             return await call()
         except RetryAfter as exc:
-            wait = min(_seconds(exc.retry_after), MAX_RETRY_AFTER)
+            wait = min(retry_seconds(exc.retry_after), MAX_RETRY_AFTER)
             logger.warning("%s: Telegram asked to wait %.1fs (attempt %d)", what, wait, attempt)
             if attempt == MAX_ATTEMPTS:
                 raise
@@ -54,7 +54,8 @@ async def call_with_retry(call: Callable[[], Awaitable[T]], what: str) -> T:
     raise AssertionError("unreachable")
 
 
-def _seconds(value: object) -> float:
+def retry_seconds(value: object) -> float:
+    """Return a 429's retry_after in seconds (PTB gives an int or a timedelta)."""
     total = getattr(value, "total_seconds", None)
     return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
 
