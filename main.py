@@ -105,9 +105,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             "set TELEGRAM_BOT_TOKEN (see README.md) and run python main.py again."
         )
         return cmd_chat(args)
-    from bot.app import run_polling
+    from bot.telegram_bot import run_polling
 
-    run_polling(settings)
+    asyncio.run(run_polling(settings))
     return 0
 
 
@@ -116,7 +116,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.token is None:
         sys.exit("TELEGRAM_BOT_TOKEN is not set: push sends through Telegram")
-    from bot.delivery import push_once
+    from bot.push import push_once
 
     report = asyncio.run(push_once(settings, everyone_due=args.now))
     print(json.dumps(report.as_dict(), ensure_ascii=False))

@@ -123,7 +123,7 @@ def due_query_ms(count: int, with_index: bool) -> float:
                 after, found = 0, 0
                 while batch := await store.due_subscribers(today, 9, 500, after=after):
                     found += len(batch)
-                    after = batch[-1][0]
+                    after = batch[-1].user_id
                 runs.append((time.perf_counter() - started) * 1000)
             await store.close()
             print(f"    ({found} due of {count})")

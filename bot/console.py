@@ -10,16 +10,19 @@ import asyncio
 import sys
 from typing import TextIO
 
+from faq.actions import Menu, OpenBranch, OpenTopic, pack, parse
 from faq.engine import Conversation
+from faq.normalize import fold_bangla_digits
 from faq.replies import Button, Command, Press, Reply, Text, UserRef
 from faq.texts import bn_number
 
 __all__ = ["run_console"]
 
-CONSOLE_USER = UserRef(id=1, first_name="", language="bn")
+CONSOLE_USER = UserRef("console", "1", first_name="", language="bn")
 _BACK_WORDS = {"back", "b", "পেছনে", "পিছনে", "ফিরে"}
 _MENU_WORDS = {"0", "০", "menu", "মেনু"}
-_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+_MENU = pack(Menu())
+_BROWSING = (Menu, OpenBranch, OpenTopic)  # screens that «back» returns to
 
 
 def _render(reply: Reply, out: TextIO, first: int) -> list[Button]:
@@ -70,20 +73,20 @@ async def run_console(
         if lowered in {"exit", "quit", "বিদায়"}:
             stdout.write("বিদায়!\n")
             return
-        number = text.translate(_DIGITS)
+        number = fold_bangla_digits(text)
         if lowered in _MENU_WORDS:
             history.clear()
-            await show(Press("m"))
+            await show(Press(_MENU))
         elif lowered in _BACK_WORDS:
             if len(history) > 1:
                 history.pop()
                 await show(Press(history[-1]))
             else:
                 history.clear()
-                await show(Press("m"))
+                await show(Press(_MENU))
         elif number.isdigit() and 1 <= int(number) <= len(buttons):
             data = buttons[int(number) - 1].data
-            if data.startswith(("m", "b:", "t:")):
+            if isinstance(parse(data), _BROWSING):
                 history.append(data)
             await show(Press(data))
         elif text.startswith("/"):

@@ -1,16 +1,18 @@
 """Daily-lesson delivery rounds, shared by the in-bot scheduler and ``main.py push``.
 
+Channel-free: each subscriber is pushed through the sender of their channel (``faq.channel``).
 The database, not memory, keeps the promises:
 
-* a subscriber is claimed (``Store.claim``) before their lesson is sent and marked sent right
+* a subscriber is claimed (``claim``) before their lesson is sent and marked sent right
   after, so two rounds at once never both send, and a round killed mid-way leaves at most
   its in-flight messages unconfirmed; a later round takes those claims over once the dead
   round's heartbeat is stale, and re-sends only them;
 * ``last_sent_on`` is a Dhaka date, so a subscriber gets at most one lesson a day and, after
   downtime, one lesson rather than a backlog;
-* sending is paced below Telegram's 30 messages per second; a 429 pauses the whole round for
-  ``retry_after``; a 403 marks the user blocked; timeouts and 5xx leave the subscriber due
-  for a retry later in the round or in the next one.
+* sending is paced below the channel's rate; a 429 pauses the whole round for
+  ``retry_after``; an unreachable user is marked and skipped from then on; timeouts and 5xx
+  are retried with backoff within the round, then left due for the next round; a channel
+  that may not send now (Messenger's 24-hour window) leaves the lesson for later.
 """
 
 from __future__ import annotations
@@ -21,42 +23,21 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import date
-from enum import Enum
 
-from bot.config import Settings
-from db.store import Store
+from db.protocol import DeliveryStorage, DueSubscriber
+from faq.channel import Outcome, Sender
 from faq.course import Course
-from faq.replies import Reply
 
-__all__ = ["Outcome", "Pacer", "RoundReport", "push_once", "run_round"]
+__all__ = ["Pacer", "RoundReport", "run_round"]
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
 STALE_AFTER = 10.0  # a round silent this long is taken for dead and its claims are freed
 BATCH = 500
-
-
-class Outcome(Enum):
-    """What happened to one message."""
-
-    SENT = "sent"
-    BLOCKED = "blocked"
-    RETRY = "retry"  # timeout, 5xx or network error: try again later
-
-
-@dataclass
-class SendResult:
-    """A sender's answer; ``retry_after`` is set when Telegram answered 429."""
-
-    outcome: Outcome
-    retry_after: float | None = None
-
-
-Sender = Callable[[int, Reply], Awaitable[SendResult]]
 
 
 @dataclass
@@ -70,8 +51,10 @@ class RoundReport:
     skipped: int = 0  # claimed by another live round or already sent today
     finished_course: int = 0  # of those sent, end-of-course summaries
     rate_limited: int = 0
+    held: int = 0  # the channel may not send now (outside Messenger's 24-hour window)
+    failed: int = 0  # the channel refused the message itself (logged)
+    no_channel: int = 0  # the subscriber's channel is not configured in this process
     seconds: float = 0.0
-    extra: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """Return the report as plain data (for JSON)."""
@@ -101,17 +84,17 @@ class Pacer:
 
 
 async def run_round(
-    store: Store,
+    store: DeliveryStorage,
     course: Course,
-    send: Sender,
+    senders: Mapping[str, Sender],
     today: date,
-    hour: int,
+    hour: int | None,
     *,
     rate: float = 28.0,
     concurrency: int = 8,
-    max_attempts: int = 3,
+    max_attempts: int = 4,
 ) -> RoundReport:
-    """Send today's lesson to every subscriber due at ``hour`` (24 = everyone due)."""
+    """Send today's lesson to every subscriber due at ``hour`` (None: everyone due)."""
     started = time.monotonic()
     report = RoundReport()
     round_id = uuid.uuid4().hex
@@ -121,46 +104,63 @@ async def run_round(
     pacer = Pacer(rate)
     slots = asyncio.Semaphore(concurrency)
     tasks: set[asyncio.Task[None]] = set()
-    deferred: list[tuple[int, int]] = []
+    deferred: list[DueSubscriber] = []
 
-    async def deliver(user_id: int, day: int) -> None:
+    async def deliver(sub: DueSubscriber, send: Sender) -> None:
         # past the last lesson, the round's message is the end-of-course summary, once
-        finished = day > course.total
-        reply = course.done_reply() if finished else course.lesson_reply(day)
+        finished = sub.next_day > course.total
+        reply = course.done_reply() if finished else course.lesson_reply(sub.next_day)
+        failures, rate_waits, delay = 0, 0, 0.5
         try:
-            for _ in range(max_attempts * 3):
+            while True:
                 await pacer.wait()
-                result = await send(user_id, reply)
-                if result.outcome is Outcome.SENT:
+                result = await send.push(sub.external_id, reply, sub.last_inbound_at)
+                outcome = result.outcome
+                if outcome is Outcome.SENT:
                     if finished:
-                        await store.finish_course(user_id, today)
+                        await store.finish_course(sub.user_id, today)
                         report.finished_course += 1
                     else:
-                        await store.record_delivery(user_id, day, today, "push")
+                        await store.record_delivery(sub.user_id, sub.next_day, today, "push")
                     report.sent += 1
                     return
-                if result.outcome is Outcome.BLOCKED:
-                    await store.set_blocked(user_id, True)
-                    await store.release(user_id, round_id)
-                    report.blocked += 1
-                    return
-                if result.retry_after is not None:
+                if outcome is Outcome.RETRY and result.retry_after is not None:
                     report.rate_limited += 1
                     pacer.pause(result.retry_after)
-                    continue
-                break
-            await store.release(user_id, round_id)
-            deferred.append((user_id, day))
+                    rate_waits += 1
+                    if rate_waits <= 10 * max_attempts:
+                        continue
+                elif outcome is Outcome.RETRY:
+                    failures += 1
+                    if failures < max_attempts:
+                        await asyncio.sleep(delay)
+                        delay *= 2
+                        continue
+                await store.release(sub.user_id, round_id)
+                if outcome is Outcome.UNREACHABLE:
+                    await store.set_blocked(sub.user_id, True)
+                    report.blocked += 1
+                elif outcome is Outcome.OUTSIDE_WINDOW:
+                    report.held += 1
+                elif outcome is Outcome.DROPPED:
+                    report.failed += 1
+                else:
+                    deferred.append(sub)
+                return
         finally:
             slots.release()
 
-    async def dispatch(candidates: list[tuple[int, int]]) -> None:
-        for user_id, day in candidates:
-            if not await store.claim(user_id, round_id, today, time.time() - STALE_AFTER):
+    async def dispatch(candidates: list[DueSubscriber]) -> None:
+        for sub in candidates:
+            send = senders.get(sub.channel)
+            if send is None:
+                report.no_channel += 1
+                continue
+            if not await store.claim(sub.user_id, round_id, today, time.time() - STALE_AFTER):
                 report.skipped += 1
                 continue
             await slots.acquire()
-            task = asyncio.create_task(deliver(user_id, day))
+            task = asyncio.create_task(deliver(sub, send))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
@@ -171,11 +171,11 @@ async def run_round(
             if not batch:
                 break
             report.due += len(batch)
-            after = batch[-1][0]
+            after = batch[-1].user_id
             await dispatch(batch)
         if tasks:
             await asyncio.gather(*list(tasks))
-        # one more try, later in the round, for those that timed out
+        # one more try, later in the round, for those that kept timing out
         retry, deferred[:] = list(deferred), []
         if retry:
             await asyncio.sleep(1.0)
@@ -191,7 +191,7 @@ async def run_round(
     return report
 
 
-async def _forget_dead_local_rounds(store: Store) -> None:
+async def _forget_dead_local_rounds(store: DeliveryStorage) -> None:
     """Free the claims of rounds whose process on this host has died (SIGKILL, crash)."""
     for round_id, pid in await store.rounds_on_host(socket.gethostname()):
         if pid and not _alive(pid):
@@ -209,35 +209,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-async def _heartbeat(store: Store, round_id: str) -> None:
+async def _heartbeat(store: DeliveryStorage, round_id: str) -> None:
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
         try:
             await store.heartbeat(round_id, time.time())
         except Exception as exc:  # the round goes on; a missed beat only risks a takeover
             logger.warning("heartbeat failed: %s", exc)
-
-
-async def push_once(settings: Settings, *, everyone_due: bool) -> RoundReport:
-    """Run one round through Telegram and exit (``python main.py push``)."""
-    from datetime import datetime
-
-    from bot.services import open_services
-    from bot.telegram_sender import telegram_bot, telegram_sender
-
-    services = await open_services(settings)
-    bot = telegram_bot(settings)
-    try:
-        async with bot:
-            now = datetime.now(settings.timezone)
-            return await run_round(
-                services.store,
-                services.conversation.course,
-                telegram_sender(bot),
-                now.date(),
-                24 if everyone_due else now.hour,
-                rate=settings.push_rate,
-                concurrency=settings.push_concurrency,
-            )
-    finally:
-        await services.close()

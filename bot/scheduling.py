@@ -1,6 +1,7 @@
-"""The in-bot clock for daily lessons: a tick every minute runs a delivery round.
+"""The in-process clock for daily lessons: a tick every minute runs a delivery round.
 
-SQLite is the source of truth (see bot/delivery.py); this task only decides when to look.
+The database is the source of truth (see bot/delivery.py); this task only decides when to
+look, so it runs the same in polling and webhook mode and in every replica.
 """
 
 from __future__ import annotations
@@ -8,51 +9,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 
-from telegram.ext import Application
-
-from bot.config import Settings
-from bot.delivery import run_round
-from bot.services import Services
-from bot.telegram_sender import telegram_sender
-
-__all__ = ["TICK_SECONDS", "start_scheduler", "stop_scheduler"]
+__all__ = ["TICK_SECONDS", "Scheduler"]
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
 
 
-async def _loop(app: Application, settings: Settings, services: Services) -> None:  # type: ignore[type-arg]
-    send = telegram_sender(app.bot)
-    while True:
-        try:
-            now = datetime.now(settings.timezone)
-            await run_round(
-                services.store,
-                services.conversation.course,
-                send,
-                now.date(),
-                now.hour,
-                rate=settings.push_rate,
-                concurrency=settings.push_concurrency,
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("delivery round failed; trying again at the next tick")
-        await asyncio.sleep(TICK_SECONDS)
+class Scheduler:
+    """Runs ``tick`` now and then every ``interval`` seconds until stopped."""
 
+    def __init__(self, tick: Callable[[], Awaitable[object]], interval: float = TICK_SECONDS):
+        self._tick = tick
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
 
-def start_scheduler(app: Application, settings: Settings, services: Services) -> None:  # type: ignore[type-arg]
-    """Start the delivery loop as a background task of the application."""
-    app.bot_data["scheduler"] = asyncio.create_task(_loop(app, settings, services))
+    def start(self) -> None:
+        """Start the loop as a background task."""
+        self._task = asyncio.create_task(self._loop())
 
+    async def stop(self) -> None:
+        """Cancel the loop, if it runs."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
-async def stop_scheduler(app: Application) -> None:  # type: ignore[type-arg]
-    """Cancel the delivery loop, if it runs."""
-    task = app.bot_data.pop("scheduler", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self._tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("delivery round failed; trying again at the next tick")
+            await asyncio.sleep(self._interval)

@@ -1,19 +1,22 @@
-"""Build the shared services (content, matcher, store, conversation) once per process."""
+"""Build the shared services (content, matcher, storage, conversation core) once per process."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config import Settings
+from db.protocol import Storage
 from db.store import Store
 from faq.answer import Understanding
 from faq.content import load_content
+from faq.course import Course
 from faq.engine import Conversation
 from faq.match import Matcher
 from faq.model import Content
 
-__all__ = ["Services", "build_understanding", "open_services"]
+__all__ = ["Services", "build_understanding", "open_course", "open_services", "open_storage"]
 
 
 @dataclass
@@ -21,9 +24,13 @@ class Services:
     """What every channel needs: the loaded content, the core and the storage."""
 
     content: Content
-    understanding: Understanding
-    store: Store
+    store: Storage
     conversation: Conversation
+
+    @property
+    def course(self) -> Course:
+        """Return the daily course of the conversation core."""
+        return self.conversation.course
 
     async def close(self) -> None:
         """Release the database connection."""
@@ -35,16 +42,35 @@ def build_understanding(content: Content | None = None) -> Understanding:
     return Understanding(Matcher(content if content is not None else load_content()))
 
 
-async def open_services(settings: Settings, content: Content | None = None) -> Services:
+async def open_storage(settings: Settings) -> Storage:
+    """Open the database named by the settings (and apply migrations)."""
+    return await Store.open(settings.database_path)
+
+
+def _clock(settings: Settings) -> Callable[[], datetime]:
+    return lambda: datetime.now(settings.timezone)
+
+
+async def open_services(
+    settings: Settings,
+    content: Content | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Services:
     """Load and validate content, open the database and build the conversation core."""
     content = content if content is not None else load_content()
     understanding = build_understanding(content)
-    store = await Store.open(settings.database_path)
+    store = await open_storage(settings)
     conversation = Conversation(
         content,
         understanding,
         store,
-        clock=lambda: datetime.now(settings.timezone),
+        clock=clock or _clock(settings),
         default_hour=settings.lesson_hour,
     )
-    return Services(content, understanding, store, conversation)
+    return Services(content, store, conversation)
+
+
+def open_course(settings: Settings, store: Storage, content: Content | None = None) -> Course:
+    """Build only the course (a push round needs no matcher)."""
+    content = content if content is not None else load_content()
+    return Course(content, store, _clock(settings), settings.lesson_hour)

@@ -1,6 +1,7 @@
-"""All SQL of the project: one storage class over one aiosqlite connection.
+"""All SQL of the project: the SQLite storage over one aiosqlite connection.
 
 Each method is one query (or one short transaction) and returns plain values or dataclasses.
+It implements ``db.protocol.Storage``; methods below "inspection" serve tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import aiosqlite
 
-__all__ = ["MIGRATIONS_DIR", "Progress", "Store", "Subscription", "UnansweredQuestion"]
+from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
+
+__all__ = ["MIGRATIONS_DIR", "Store"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -24,39 +26,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    """A user's daily-lesson settings and position in the course."""
-
-    user_id: int
-    active: bool
-    hour: int
-    next_day: int
-    last_sent_on: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """What ``/progress`` shows."""
-
-    lessons_done: int
-    quiz_answered: int
-    quiz_right: int
-    current_streak: int
-    best_streak: int
-
-
-@dataclass(frozen=True, slots=True)
-class UnansweredQuestion:
-    """A low-confidence question and how often it was asked."""
-
-    text: str
-    count: int
-    best_score: float
-
-
 class Store:
-    """The project's storage. Open with ``await Store.open(path)``; close with ``close()``."""
+    """SQLite storage. Open with ``await Store.open(path)``; close with ``close()``."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -120,17 +91,37 @@ class Store:
 
     # -- users -----------------------------------------------------------------------------
 
-    async def upsert_user(self, user_id: int, first_name: str, language: str | None) -> None:
-        """Register a user or refresh their name and last-seen time; clear the blocked flag."""
+    async def touch_user(
+        self, channel: str, external_id: str, first_name: str, language: str | None
+    ) -> int:
+        """Register a channel's user or refresh their name, last-seen and last inbound time.
+
+        Clears the blocked flag (the user wrote, so they can be reached); returns the id.
+        """
         now = _now()
-        async with self._lock:
-            await self._conn.execute(
-                "INSERT INTO users (id, first_name, language, created_at, last_seen, blocked)"
-                " VALUES (?, ?, ?, ?, ?, 0)"
-                " ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name,"
-                " language = excluded.language, last_seen = excluded.last_seen, blocked = 0",
-                (user_id, first_name[:100], language, now, now),
-            )
+        async with (
+            self._lock,
+            self._conn.execute(
+                "INSERT INTO users (channel, external_id, first_name, language, created_at,"
+                " last_seen, last_inbound_at, blocked) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
+                " ON CONFLICT(channel, external_id) DO UPDATE SET"
+                " first_name = excluded.first_name, language = excluded.language,"
+                " last_seen = excluded.last_seen, last_inbound_at = excluded.last_inbound_at,"
+                " blocked = 0 RETURNING id",
+                (channel, external_id, first_name[:100], language, now, now, now),
+            ) as cur,
+        ):
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def user_id_for(self, channel: str, external_id: str) -> int | None:
+        """Return the internal id of a channel's user, if they are known."""
+        async with self._conn.execute(
+            "SELECT id FROM users WHERE channel = ? AND external_id = ?", (channel, external_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
 
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         """Mark whether the user has blocked the bot."""
@@ -160,15 +151,14 @@ class Store:
 
     async def log_question(
         self, user_id: int, text: str, topic_id: str | None, score: float
-    ) -> int:
-        """Record a free-text question with the topic it matched; return its id."""
+    ) -> None:
+        """Record a free-text question with the topic it matched."""
         async with self._lock:
-            cur = await self._conn.execute(
+            await self._conn.execute(
                 "INSERT INTO questions (user_id, text, topic_id, score, asked_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (user_id, text[:1000], topic_id, score, _now()),
             )
-            return int(cur.lastrowid or 0)
 
     async def last_question_for(self, user_id: int, topic_id: str) -> str | None:
         """Return the user's latest question answered with this topic, if any."""
@@ -390,22 +380,25 @@ class Store:
             await conn.execute("DELETE FROM rounds WHERE id = ?", (round_id,))
 
     async def due_subscribers(
-        self, today: date, hour: int, limit: int, after: int = 0
-    ) -> list[tuple[int, int]]:
-        """Return (user id, next day) of subscribers due now with user id above ``after``.
+        self, today: date, hour: int | None, limit: int, after: int = 0
+    ) -> list[DueSubscriber]:
+        """Return subscribers due now with user id above ``after``, ordered by user id.
 
-        Due means: active, not blocked, chosen hour reached and no lesson sent on this
-        Dhaka date. Ordered by user id so a round can page through with ``after``.
+        Due means: active, not blocked, chosen hour reached (any hour when ``hour`` is None)
+        and no lesson sent on this Dhaka date. The order lets a round page with ``after``.
         """
         async with self._conn.execute(
-            "SELECT s.user_id, s.next_day FROM subscriptions AS s"
-            " JOIN users AS u ON u.id = s.user_id"
+            "SELECT s.user_id, u.channel, u.external_id, s.next_day, u.last_inbound_at"
+            " FROM subscriptions AS s JOIN users AS u ON u.id = s.user_id"
             " WHERE s.active = 1 AND s.hour <= ? AND u.blocked = 0"
             " AND (s.last_sent_on IS NULL OR s.last_sent_on < ?) AND s.user_id > ?"
             " ORDER BY s.user_id LIMIT ?",
-            (hour, today.isoformat(), after, limit),
+            (23 if hour is None else hour, today.isoformat(), after, limit),
         ) as cur:
-            return [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+            return [
+                DueSubscriber(int(r[0]), str(r[1]), str(r[2]), int(r[3]), r[4])
+                for r in await cur.fetchall()
+            ]
 
     async def claim(self, user_id: int, round_id: str, today: date, stale_before: float) -> bool:
         """Claim a due subscriber for this round; False if sent today or claimed by a live round.
@@ -459,14 +452,19 @@ class Store:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def add_subscribers(self, rows: list[tuple[int, int]]) -> None:
-        """Bulk-create active subscribers (user id, hour): for benchmarks and tests."""
+    async def add_subscribers(
+        self, rows: list[tuple[int, int]], channel: str = "telegram"
+    ) -> None:
+        """Bulk-create active subscribers (id, hour), the channel's id equal to the internal one.
+
+        For benchmarks and tests.
+        """
         now = _now()
         async with self._tx() as conn:
             await conn.executemany(
-                "INSERT OR IGNORE INTO users (id, first_name, created_at, last_seen)"
-                " VALUES (?, '', ?, ?)",
-                [(uid, now, now) for uid, _ in rows],
+                "INSERT OR IGNORE INTO users (id, channel, external_id, first_name, created_at,"
+                " last_seen, last_inbound_at) VALUES (?, ?, ?, '', ?, ?, ?)",
+                [(uid, channel, str(uid), now, now, now) for uid, _ in rows],
             )
             await conn.executemany(
                 "INSERT OR IGNORE INTO subscriptions (user_id, active, hour, subscribed_at)"

@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from db.store import Store
+from db.protocol import ConversationStorage
 from faq import texts
-from faq.actions import Action, pack
+from faq.actions import (
+    Action,
+    ChooseTime,
+    Menu,
+    NextLesson,
+    OpenTopic,
+    QuizAnswer,
+    SetHour,
+    ShowProgress,
+    Subscribe,
+    Unsubscribe,
+    pack,
+)
 from faq.model import Content
+from faq.normalize import fold_bangla_digits
 from faq.replies import Button, Reply
 from faq.texts import bn_number
 
-__all__ = ["Course", "hour_label", "parse_hour"]
+__all__ = ["PERSONAL_ACTIONS", "PERSONAL_COMMANDS", "Course", "hour_label", "parse_hour"]
 
 TIME_CHOICES = (6, 7, 8, 9, 10, 12, 14, 16, 18, 20, 21, 22)
 _TIME_RE = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
-_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+# Every course command and button shows or changes one user's course: personal.
+PERSONAL_COMMANDS = frozenset({"subscribe", "unsubscribe", "stop", "time", "lesson", "progress"})
+PERSONAL_ACTIONS = (
+    Subscribe,
+    Unsubscribe,
+    ChooseTime,
+    SetHour,
+    NextLesson,
+    ShowProgress,
+    QuizAnswer,
+)
+_MENU = Button(texts.BTN_MENU, pack(Menu()))
 
 
 def hour_label(hour: int) -> str:
@@ -37,7 +61,7 @@ def hour_label(hour: int) -> str:
 
 def parse_hour(text: str) -> int | None:
     """Read an hour from «20», «20:00» or «৮»; None if it is not a valid time of day."""
-    found = _TIME_RE.match(text.strip().translate(_DIGITS))
+    found = _TIME_RE.match(fold_bangla_digits(text.strip()))
     if not found:
         return None
     hour, minute = int(found.group(1)), int(found.group(2) or 0)
@@ -50,12 +74,29 @@ class Course:
     """Lessons and quizzes for one Content and Store."""
 
     def __init__(
-        self, content: Content, store: Store, clock: Callable[[], datetime], default_hour: int
+        self,
+        content: Content,
+        store: ConversationStorage,
+        clock: Callable[[], datetime],
+        default_hour: int,
     ) -> None:
         self.content = content
         self.store = store
         self.clock = clock
         self.default_hour = default_hour
+        self._commands: dict[str, Callable[[int, str], Awaitable[Reply]]] = {
+            "subscribe": lambda uid, _: self.subscribe(uid),
+            "unsubscribe": lambda uid, _: self.unsubscribe(uid),
+            "stop": lambda uid, _: self.unsubscribe(uid),
+            "time": self.set_time,
+            "lesson": lambda uid, _: self.next_lesson(uid),
+            "progress": lambda uid, _: self.progress(uid),
+        }
+
+    @staticmethod
+    def entry_action() -> Action:
+        """Return the action of the main menu's course button."""
+        return ShowProgress()
 
     @property
     def total(self) -> int:
@@ -75,10 +116,10 @@ class Course:
             day=bn_number(day), total=bn_number(self.total), title=lesson.title
         )
         answer_row = tuple(
-            Button(bn_number(i + 1), pack("q", day, i)) for i in range(len(quiz.options))
+            Button(bn_number(i + 1), pack(QuizAnswer(day, i))) for i in range(len(quiz.options))
         )
         related = tuple(
-            (Button("➡️ " + self.content.topics[t].title, pack("t", t)),)
+            (Button("➡️ " + self.content.topics[t].title, pack(OpenTopic(t))),)
             for t in lesson.related[:2]
         )
         return Reply(body, title=title, buttons=(answer_row, *related))
@@ -87,11 +128,11 @@ class Course:
         """Return the end-of-course message."""
         return Reply(
             texts.COURSE_DONE.format(total=bn_number(self.total)),
-            buttons=((Button(texts.BTN_PROGRESS, pack("p")), Button(texts.BTN_MENU, pack("m"))),),
+            buttons=((Button(texts.BTN_PROGRESS, pack(ShowProgress())), _MENU),),
         )
 
     def _time_buttons(self) -> tuple[tuple[Button, ...], ...]:
-        buttons = [Button(hour_label(h), pack("h", h)) for h in TIME_CHOICES]
+        buttons = [Button(hour_label(h), pack(SetHour(h))) for h in TIME_CHOICES]
         return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
 
     @staticmethod
@@ -100,8 +141,11 @@ class Course:
         return Reply(
             text,
             buttons=(
-                (Button(texts.BTN_LESSON, pack("l")), Button(texts.BTN_PROGRESS, pack("p"))),
-                (Button(texts.BTN_MENU, pack("m")),),
+                (
+                    Button(texts.BTN_LESSON, pack(NextLesson())),
+                    Button(texts.BTN_PROGRESS, pack(ShowProgress())),
+                ),
+                (_MENU,),
             ),
         )
 
@@ -116,40 +160,31 @@ class Course:
             return None
         return Reply(
             texts.OFFER_SUBSCRIBE.format(days=bn_number(self.total)),
-            buttons=((Button(texts.BTN_SUBSCRIBE, pack("s")),),),
+            buttons=((Button(texts.BTN_SUBSCRIBE, pack(Subscribe())),),),
         )
 
     async def command(self, user_id: int, name: str, arg: str) -> list[Reply] | None:
         """Handle a course command; None if ``name`` is not one."""
-        if name == "subscribe":
-            return [await self.subscribe(user_id)]
-        if name in ("unsubscribe", "stop"):
-            return [await self.unsubscribe(user_id)]
-        if name == "time":
-            return [await self.set_time(user_id, arg)]
-        if name == "lesson":
-            return [await self.next_lesson(user_id)]
-        if name == "progress":
-            return [await self.progress(user_id)]
-        return None
+        handler = self._commands.get(name)
+        return None if handler is None else [await handler(user_id, arg)]
 
     async def act(self, user_id: int, action: Action) -> list[Reply] | None:
         """Handle a course button; None if the action is not one."""
-        kind, args = action.kind, action.args
-        if kind == "s":
-            return [await self.subscribe(user_id)]
-        if kind == "u":
-            return [await self.unsubscribe(user_id)]
-        if kind == "tm":
-            return [await self.set_time(user_id, "")]
-        if kind == "h":
-            return [await self.set_time(user_id, args[0])]
-        if kind == "l":
-            return [await self.next_lesson(user_id)]
-        if kind == "p":
-            return [await self.progress(user_id)]
-        if kind == "q":
-            return await self.answer_quiz(user_id, args[0], args[1])
+        match action:
+            case Subscribe():
+                return [await self.subscribe(user_id)]
+            case Unsubscribe():
+                return [await self.unsubscribe(user_id)]
+            case ChooseTime():
+                return [await self.set_time(user_id, "")]
+            case SetHour(hour=hour):
+                return [await self.set_time(user_id, str(hour))]
+            case NextLesson():
+                return [await self.next_lesson(user_id)]
+            case ShowProgress():
+                return [await self.progress(user_id)]
+            case QuizAnswer(day=day, option=option):
+                return await self.answer_quiz(user_id, day, option)
         return None
 
     # -- actions ---------------------------------------------------------------------------
@@ -163,8 +198,11 @@ class Course:
         return Reply(
             text.format(time=when),
             buttons=(
-                (Button(texts.BTN_LESSON, pack("l")), Button(texts.BTN_TIME, pack("tm"))),
-                (Button(texts.BTN_MENU, pack("m")),),
+                (
+                    Button(texts.BTN_LESSON, pack(NextLesson())),
+                    Button(texts.BTN_TIME, pack(ChooseTime())),
+                ),
+                (_MENU,),
             ),
         )
 
@@ -200,11 +238,8 @@ class Course:
         await self.store.record_delivery(user_id, day, self.clock().date(), "request")
         return self.lesson_reply(day)
 
-    async def answer_quiz(self, user_id: int, day_arg: str, option_arg: str) -> list[Reply]:
+    async def answer_quiz(self, user_id: int, day: int, option: int) -> list[Reply]:
         """Check a quiz answer; count it once."""
-        if not (day_arg.isdigit() and option_arg.isdigit()):
-            return [Reply(texts.QUIZ_BAD)]
-        day, option = int(day_arg), int(option_arg)
         lesson = self.content.lesson(day)
         if lesson is None or day not in await self.store.delivered_days(user_id):
             return [Reply(texts.QUIZ_NOT_SENT)]
@@ -248,14 +283,17 @@ class Course:
             status=status,
         )
         second = (
-            Button(texts.BTN_UNSUBSCRIBE, pack("u"))
+            Button(texts.BTN_UNSUBSCRIBE, pack(Unsubscribe()))
             if sub is not None and sub.active
-            else Button(texts.BTN_SUBSCRIBE, pack("s"))
+            else Button(texts.BTN_SUBSCRIBE, pack(Subscribe()))
         )
         return Reply(
             text,
             buttons=(
-                (Button(texts.BTN_LESSON, pack("l")), Button(texts.BTN_TIME, pack("tm"))),
-                (second, Button(texts.BTN_MENU, pack("m"))),
+                (
+                    Button(texts.BTN_LESSON, pack(NextLesson())),
+                    Button(texts.BTN_TIME, pack(ChooseTime())),
+                ),
+                (second, _MENU),
             ),
         )

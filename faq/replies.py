@@ -9,7 +9,7 @@ __all__ = ["Button", "Command", "Input", "Press", "Reply", "Text", "UserRef"]
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A choice offered under a reply; ``data`` is a packed action."""
+    """A choice offered under a reply; ``data`` is a packed action (``faq.actions.pack``)."""
 
     label: str
     data: str
@@ -20,7 +20,9 @@ class Reply:
     """One message to show. ``title`` is shown emphasised above ``text``.
 
     ``replace`` asks the channel to edit the message whose button was pressed instead of
-    sending a new one (browsing the menu); ``notice`` is a short pop-up for the press.
+    sending a new one (browsing the menu); ``notice`` is a short pop-up for the press (channels
+    without pop-ups show it as a message); ``private_link`` asks the channel to add a link to
+    the private chat with the bot (a group was asked something personal).
     """
 
     text: str
@@ -29,15 +31,22 @@ class Reply:
     replace: bool = False
     topic_id: str | None = None
     notice: str | None = None
+    private_link: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class UserRef:
-    """Who is talking: the channel's user id and what the channel knows of them."""
+    """Who is talking: the channel, the channel's id for the user and what it knows of them.
 
-    id: int
+    ``private`` is False when the message came from a group chat: personal commands then
+    answer only with a pointer to the private chat.
+    """
+
+    channel: str
+    external_id: str
     first_name: str = ""
     language: str | None = None
+    private: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,3 +105,8 @@ PROGRESS = (
 )
 PROGRESS_ON = "চালু, প্রতিদিন {time}য়"
 PROGRESS_OFF = "বন্ধ"
+
+# Groups and channels
+GROUP_PERSONAL = "এটি আপনার ব্যক্তিগত তথ্য, তাই গ্রুপে দেখাব না। আমার সঙ্গে সরাসরি (প্রাইভেট) চ্যাটে লিখুন।"
+BTN_PRIVATE_CHAT = "💬 সরাসরি চ্যাট খুলুন"
+NOT_YOUR_BUTTON = "এই বোতামটি অন্য একজনের জন্য।"

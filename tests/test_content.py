@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from faq.actions import pack
+from faq.actions import Feedback, OpenTopic, pack
 from faq.content import CONTENT_DIR, MAX_TITLE, REQUIRED_TOPICS, check_content
 from faq.model import Content
 
@@ -22,8 +22,8 @@ def test_shipped_content_fits_the_channels(content: Content) -> None:
     for topic in content.topics.values():
         assert len(topic.title) <= MAX_TITLE
         assert 600 <= len(topic.answer) <= 1900, topic.id
-        assert len(pack("t", topic.id).encode()) <= 64
-        assert len(pack("f", 0, topic.id).encode()) <= 64
+        assert len(pack(OpenTopic(topic.id)).encode()) <= 64
+        assert len(pack(Feedback(False, topic.id)).encode()) <= 64
         assert topic.id not in topic.related
         assert len(topic.examples) >= 15, topic.id
     assert len(content.lessons) >= 21

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_core_and_storage_do_not_import_telegram() -> None:
     code = (
-        "import sys, faq.engine, faq.course, faq.answer, faq.content, db.store, bot.console; "
+        "import sys, faq.engine, faq.course, faq.answer, faq.content, faq.channel, db.store, "
+        "bot.console, bot.delivery; "
         "print(sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.')))"
     )
     out = subprocess.run(

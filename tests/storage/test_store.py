@@ -70,30 +70,36 @@ async def test_failed_migration_rolls_back(tmp_path: Path) -> None:
 
 
 async def test_user_questions_feedback_and_delete(store: Store) -> None:
-    await store.upsert_user(7, "Rahim", "bn")
-    await store.upsert_user(7, "Rahim Uddin", "en")
+    first = await store.touch_user("telegram", "7", "Rahim", "bn")
+    again = await store.touch_user("telegram", "7", "Rahim Uddin", "en")
+    other_channel = await store.touch_user("messenger", "7", "Rahim", None)
+    assert first == again != other_channel  # one user per (channel, external id)
+    assert await store.user_id_for("telegram", "7") == first
+    assert await store.user_id_for("telegram", "8") is None
+    await store.delete_user(other_channel)
     assert await store.count_users() == 1
-    await store.log_question(7, "payoneer theke taka", "payment_withdrawal", 0.8)
-    await store.log_question(7, "ajke brishti hobe", None, 0.05)
-    await store.log_question(8 if False else 7, "ajke brishti hobe", None, 0.04)
-    await store.log_view(7, "payment_withdrawal", "question")
-    last = await store.last_question_for(7, "payment_withdrawal")
+    uid = first
+    await store.log_question(uid, "payoneer theke taka", "payment_withdrawal", 0.8)
+    await store.log_question(uid, "ajke brishti hobe", None, 0.05)
+    await store.log_question(uid, "ajke brishti hobe", None, 0.04)
+    await store.log_view(uid, "payment_withdrawal", "question")
+    last = await store.last_question_for(uid, "payment_withdrawal")
     assert last == "payoneer theke taka"
-    await store.add_feedback(7, "payment_withdrawal", False, last)
-    assert await store.feedback_rows(7) == [("payment_withdrawal", False, "payoneer theke taka")]
+    await store.add_feedback(uid, "payment_withdrawal", False, last)
+    assert await store.feedback_rows(uid) == [("payment_withdrawal", False, "payoneer theke taka")]
     unanswered = await store.unanswered(0.3)
     assert unanswered[0].text == "ajke brishti hobe" and unanswered[0].count == 2
-    await store.set_blocked(7, True)
-    assert await store.is_blocked(7)
-    await store.upsert_user(7, "Rahim", "bn")  # writing again clears the flag
-    assert not await store.is_blocked(7)
-    await store.delete_user(7)
+    await store.set_blocked(uid, True)
+    assert await store.is_blocked(uid)
+    await store.touch_user("telegram", "7", "Rahim", "bn")  # writing again clears the flag
+    assert not await store.is_blocked(uid)
+    await store.delete_user(uid)
     for table in ("users", "questions", "topic_views", "feedback"):
         assert await store.count_rows(table) == 0
 
 
 async def test_subscription_lifecycle(store: Store) -> None:
-    await store.upsert_user(1, "A", None)
+    assert await store.touch_user("telegram", "1", "A", None) == 1  # a fresh database
     assert await store.subscribe(1, 9) is True
     assert await store.subscribe(1, 9) is False  # repeated /subscribe changes nothing
     assert await store.set_hour(1, 20)
@@ -108,17 +114,22 @@ async def test_subscription_lifecycle(store: Store) -> None:
 async def test_due_claim_and_delivery_once_a_day(store: Store) -> None:
     today = date(2026, 11, 26)
     await store.add_subscribers([(1, 9), (2, 9), (3, 21)])
-    assert [u for u, _ in await store.due_subscribers(today, 10, 100)] == [1, 2]
-    assert [u for u, _ in await store.due_subscribers(today, 24, 100)] == [1, 2, 3]
+    due = await store.due_subscribers(today, 10, 100)
+    assert [(d.user_id, d.channel, d.external_id) for d in due] == [
+        (1, "telegram", "1"),
+        (2, "telegram", "2"),
+    ]
+    assert [d.user_id for d in await store.due_subscribers(today, None, 100)] == [1, 2, 3]
     await store.start_round("r1", 1000.0)
     await store.start_round("r2", 1000.0)
     assert await store.claim(1, "r1", today, stale_before=0.0)
     assert not await store.claim(1, "r2", today, stale_before=0.0)  # r1 is alive
     assert await store.record_delivery(1, 1, today, "push")
     assert not await store.claim(1, "r2", today, stale_before=0.0)  # sent today
-    assert [u for u, _ in await store.due_subscribers(today, 24, 100)] == [2, 3]
+    assert [d.user_id for d in await store.due_subscribers(today, None, 100)] == [2, 3]
     tomorrow = today + timedelta(days=1)
-    assert await store.due_subscribers(tomorrow, 9, 100) == [(1, 2), (2, 1)]
+    due = await store.due_subscribers(tomorrow, 9, 100)
+    assert [(d.user_id, d.next_day) for d in due] == [(1, 2), (2, 1)]
 
 
 async def test_claim_of_a_dead_round_is_taken_over(store: Store) -> None:
@@ -132,26 +143,26 @@ async def test_claim_of_a_dead_round_is_taken_over(store: Store) -> None:
 
 
 async def test_quiz_answer_counts_once_and_streaks(store: Store) -> None:
-    await store.upsert_user(3, "C", None)
+    assert await store.touch_user("telegram", "3", "C", None) == 1
     start = date(2026, 11, 1)
     for offset in (0, 1, 2, 4, 5):  # a gap on day 3
         day = start + timedelta(days=offset)
-        assert await store.record_delivery(3, offset + 1, day, "push")
-        assert await store.record_quiz_answer(3, offset + 1, 0, offset != 1, day)
-    assert not await store.record_quiz_answer(3, 1, 1, True, start)
-    progress = await store.progress(3, start + timedelta(days=5))
+        assert await store.record_delivery(1, offset + 1, day, "push")
+        assert await store.record_quiz_answer(1, offset + 1, 0, offset != 1, day)
+    assert not await store.record_quiz_answer(1, 1, 1, True, start)
+    progress = await store.progress(1, start + timedelta(days=5))
     assert progress.lessons_done == 5
     assert (progress.quiz_answered, progress.quiz_right) == (5, 4)
     assert (progress.current_streak, progress.best_streak) == (2, 3)
-    later = await store.progress(3, start + timedelta(days=9))
+    later = await store.progress(1, start + timedelta(days=9))
     assert later.current_streak == 0 and later.best_streak == 3
 
 
 async def test_data_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "keep.sqlite3"
     store = await Store.open(path)
-    await store.upsert_user(9, "Keep", "bn")
-    await store.log_question(9, "q", None, 0.1)
+    uid = await store.touch_user("telegram", "9", "Keep", "bn")
+    await store.log_question(uid, "q", None, 0.1)
     await store.close()
     store = await Store.open(path)
     assert await store.count_users() == 1

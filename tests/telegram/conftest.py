@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application, start_bot, stop_bot
 from bot.config import Settings
+from bot.services import Services
+from bot.telegram_bot import TelegramRuntime
 from db.store import Store
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -18,12 +19,28 @@ from tests.fakes.telegram_api import FakeTelegram
 @dataclass
 class Harness:
     tg: FakeTelegram
-    app: Any
+    runtime: TelegramRuntime
     settings: Settings
 
     @property
+    def app(self) -> Any:
+        return self.runtime.app
+
+    @property
+    def services(self) -> Services:
+        return self.runtime.services
+
+    @property
     def store(self) -> Store:
-        return self.app.bot_data["services"].store
+        store = self.runtime.services.store
+        assert isinstance(store, Store)
+        return store
+
+    async def uid(self, telegram_id: int) -> int:
+        """Return the internal id storage uses for a Telegram user."""
+        uid = await self.store.user_id_for("telegram", str(telegram_id))
+        assert uid is not None, telegram_id
+        return uid
 
     def buttons(self, chat_id: int) -> dict[str, tuple[int, str]]:
         """Map callback_data → (message id, label) over the bot's live messages in a chat."""
@@ -94,10 +111,10 @@ def settings_for(tg: FakeTelegram, db: Path) -> Settings:
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     async with FakeTelegram() as tg:
         settings = settings_for(tg, tmp_path / "bot.sqlite3")
-        app = build_application(settings, schedule=False)
-        await start_bot(app, poll_timeout=1)
+        runtime = await TelegramRuntime.open(settings, schedule=False)
+        await runtime.start(poll_timeout=1)
         try:
-            yield Harness(tg, app, settings)
+            yield Harness(tg, runtime, settings)
         finally:
-            await stop_bot(app)
+            await runtime.stop()
         assert tg.rejected == [], tg.rejected  # nothing the bot sent broke a Telegram limit

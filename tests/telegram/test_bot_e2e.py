@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import BOT_COMMANDS, build_application, start_bot, stop_bot
+from bot.telegram_bot import TelegramRuntime
 from faq import texts
 from faq.content import REQUIRED_TOPICS
+from handlers.telegram.app import BOT_COMMANDS
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram.conftest import Harness, settings_for
 
@@ -33,7 +34,7 @@ async def test_start_registers_user_and_shows_menu(harness: Harness) -> None:
 
 async def test_every_required_topic_is_reachable_by_buttons(harness: Harness) -> None:
     await harness.say(USER, "/start", replies=2)
-    content = harness.app.bot_data["services"].content
+    content = harness.services.content
     for branch_id, topic_ids in REQUIRED_TOPICS.items():
         menu_id = harness.buttons(USER)[f"b:{branch_id}"][0]
         shown = await harness.press(USER, f"b:{branch_id}", menu_id)
@@ -55,7 +56,7 @@ async def test_every_required_topic_is_reachable_by_buttons(harness: Harness) ->
 
 
 async def test_questions_in_bangla_banglish_and_english(harness: Harness) -> None:
-    content = harness.app.bot_data["services"].content
+    content = harness.services.content
     for question, topic_id in (
         ("পেওনিয়ার থেকে টাকা কিভাবে তুলবো?", "payment_withdrawal"),
         ("freelancing shuru korte ki ki lage", "requirements"),
@@ -78,7 +79,7 @@ async def test_thumbs_down_is_recorded_with_the_question(harness: Harness) -> No
             c.method.lower() == "answercallbackquery" and c.params.get("text") for c in tg.calls
         )
     )
-    rows = await harness.store.feedback_rows(USER)
+    rows = await harness.store.feedback_rows(await harness.uid(USER))
     assert rows == [(data.split(":")[2], False, "upwork e client verify kivabe korbo")]
 
 
@@ -184,7 +185,8 @@ async def test_5xx_and_timeouts_are_retried(harness: Harness) -> None:
 async def _until_blocked_is(harness: Harness, expected: bool, timeout: float = 5.0) -> None:
     """Poll the database (handlers run concurrently) until the flag is as expected."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while await harness.store.is_blocked(USER) != expected:
+    uid = await harness.uid(USER)
+    while await harness.store.is_blocked(uid) != expected:
         assert asyncio.get_running_loop().time() < deadline, f"blocked never became {expected}"
         await asyncio.sleep(0.02)
 
@@ -226,7 +228,8 @@ async def test_delete_me_removes_everything_after_confirmation(harness: Harness)
     await harness.say(USER, "payoneer fee")
     await harness.say(USER, "/delete_me")
     assert await harness.store.count_users() == 1
-    await harness.press(USER, "dy")
+    confirm = next(d for d in harness.buttons(USER) if d.startswith("dy:"))
+    await harness.press(USER, confirm)
     assert await harness.store.count_users() == 0
     assert await harness.store.count_rows("questions") == 0
 
@@ -235,13 +238,13 @@ async def test_restart_with_the_same_database_keeps_data(tmp_path: Path) -> None
     db = tmp_path / "keep.sqlite3"
     async with FakeTelegram() as tg:
         for round_number in range(2):
-            app = build_application(settings_for(tg, db), schedule=False)
-            await start_bot(app, poll_timeout=1)
-            harness = Harness(tg, app, settings_for(tg, db))
+            runtime = await TelegramRuntime.open(settings_for(tg, db), schedule=False)
+            await runtime.start(poll_timeout=1)
+            harness = Harness(tg, runtime, settings_for(tg, db))
             await harness.say(USER + round_number, "freelancing ki")
             assert await harness.store.count_users() == round_number + 1
             assert await harness.store.count_rows("questions") == round_number + 1
-            await stop_bot(app)
+            await runtime.stop()
 
 
 async def test_token_never_appears_in_logs(
@@ -249,12 +252,13 @@ async def test_token_never_appears_in_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     async with FakeTelegram(token="987654:SECRET-token-value") as tg:
-        app = build_application(settings_for(tg, tmp_path / "t.sqlite3"), schedule=False)
-        await start_bot(app, poll_timeout=1)
-        harness = Harness(tg, app, settings_for(tg, tmp_path / "t.sqlite3"))
+        settings = settings_for(tg, tmp_path / "t.sqlite3")
+        runtime = await TelegramRuntime.open(settings, schedule=False)
+        await runtime.start(poll_timeout=1)
+        harness = Harness(tg, runtime, settings)
         tg.fail_next("sendMessage", 500, chat_id=USER)
         await harness.say(USER, "/help")
-        await stop_bot(app)
+        await runtime.stop()
     out, err = capfd.readouterr()
     assert "SECRET-token-value" not in caplog.text + out + err
     assert caplog.records  # something was logged, so the check means something

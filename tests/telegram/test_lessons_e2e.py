@@ -14,10 +14,12 @@ import pytest
 from bot.config import Settings
 from bot.delivery import run_round
 from bot.services import open_services
-from bot.telegram_sender import telegram_bot, telegram_sender
 from db.store import Store
 from faq import texts
+from faq.actions import QuizAnswer, pack
 from faq.replies import Command, Press, UserRef
+from handlers.telegram.app import telegram_bot
+from handlers.telegram.output import TelegramOutput
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram.conftest import Harness, settings_for
 
@@ -33,19 +35,19 @@ def lesson_messages(tg: FakeTelegram, chat_id: int | None = None) -> list[dict]:
 async def test_subscribe_time_push_quiz_progress(harness: Harness) -> None:
     await harness.say(USER, "/start", replies=2)
     await harness.press(USER, "s")
-    sub = await harness.store.get_subscription(USER)
+    sub = await harness.store.get_subscription(await harness.uid(USER))
     assert sub is not None and sub.active and sub.hour == 9
     assert not lesson_messages(harness.tg, USER)  # the first lesson waits for the round
     reply = (await harness.say(USER, "/time 25:99"))[-1]
     assert "বুঝতে পারিনি" in reply
-    assert (await harness.store.get_subscription(USER)).hour == 9  # type: ignore[union-attr]
+    assert (await harness.store.get_subscription(await harness.uid(USER))).hour == 9  # type: ignore[union-attr]
     reply = (await harness.say(USER, "/time"))[-1]
     assert "h:20" in harness.buttons(USER)
     await harness.press(USER, "h:20")
-    assert (await harness.store.get_subscription(USER)).hour == 20  # type: ignore[union-attr]
+    assert (await harness.store.get_subscription(await harness.uid(USER))).hour == 20  # type: ignore[union-attr]
 
-    services = harness.app.bot_data["services"]
-    send = telegram_sender(harness.app.bot)
+    services = harness.services
+    send = {"telegram": TelegramOutput(harness.app.bot)}
     early = await run_round(services.store, services.conversation.course, send, DHAKA_TODAY, 19)
     assert early.sent == 0  # 19:00 is before the chosen 20:00
     report = await run_round(services.store, services.conversation.course, send, DHAKA_TODAY, 20)
@@ -73,19 +75,19 @@ async def test_subscribe_time_push_quiz_progress(harness: Harness) -> None:
     assert "আগেই" in reply
     reply = (await harness.say(USER, "/stop"))[-1]
     assert "বন্ধ" in reply
-    assert not (await harness.store.get_subscription(USER)).active  # type: ignore[union-attr]
+    assert not (await harness.store.get_subscription(await harness.uid(USER))).active  # type: ignore[union-attr]
 
 
 async def test_blocked_user_is_marked_and_skipped(harness: Harness) -> None:
-    services = harness.app.bot_data["services"]
+    services = harness.services
     await services.store.add_subscribers([(801, 9), (802, 9), (803, 9)])
     harness.tg.block_chat(802)
-    send = telegram_sender(harness.app.bot)
-    report = await run_round(services.store, services.conversation.course, send, DHAKA_TODAY, 24)
+    send = {"telegram": TelegramOutput(harness.app.bot)}
+    report = await run_round(services.store, services.conversation.course, send, DHAKA_TODAY, None)
     assert (report.sent, report.blocked) == (2, 1)
     assert await services.store.is_blocked(802)
     tomorrow = await run_round(
-        services.store, services.conversation.course, send, DHAKA_TODAY + timedelta(days=1), 24
+        services.store, services.conversation.course, send, DHAKA_TODAY + timedelta(days=1), None
     )
     assert tomorrow.sent == 2 and tomorrow.blocked == 0  # not pushed to until they write
     harness.tg.unblock_chat(802)
@@ -94,12 +96,12 @@ async def test_blocked_user_is_marked_and_skipped(harness: Harness) -> None:
 
 
 async def test_429_and_5xx_during_a_round_lose_nobody(harness: Harness) -> None:
-    services = harness.app.bot_data["services"]
+    services = harness.services
     await services.store.add_subscribers([(900 + i, 9) for i in range(10)])
     harness.tg.fail_next("sendMessage", 429, retry_after=1)
     harness.tg.fail_next("sendMessage", 502, chat_id=905)
-    send = telegram_sender(harness.app.bot)
-    report = await run_round(services.store, services.conversation.course, send, DHAKA_TODAY, 24)
+    send = {"telegram": TelegramOutput(harness.app.bot)}
+    report = await run_round(services.store, services.conversation.course, send, DHAKA_TODAY, None)
     assert report.sent == 10 and report.rate_limited == 1
     assert {s["chat_id"] for s in lesson_messages(harness.tg)} == {900 + i for i in range(10)}
 
@@ -110,13 +112,15 @@ async def test_concurrent_rounds_do_not_double_send(tmp_path: Path) -> None:
         settings = settings_for(tg, db)
         first, second = await open_services(settings), await open_services(settings)
         await first.store.add_subscribers([(2000 + i, 9) for i in range(120)])
-        bot = telegram_bot(settings)
+        bot = telegram_bot(settings.token or "", settings.base_url)
         async with bot:
-            send = telegram_sender(bot)
+            send = {"telegram": TelegramOutput(bot)}
             reports = await asyncio.gather(
-                run_round(first.store, first.conversation.course, send, DHAKA_TODAY, 24, rate=200),
                 run_round(
-                    second.store, second.conversation.course, send, DHAKA_TODAY, 24, rate=200
+                    first.store, first.conversation.course, send, DHAKA_TODAY, None, rate=200
+                ),
+                run_round(
+                    second.store, second.conversation.course, send, DHAKA_TODAY, None, rate=200
                 ),
             )
         await first.close()
@@ -127,13 +131,13 @@ async def test_concurrent_rounds_do_not_double_send(tmp_path: Path) -> None:
 
 
 async def test_after_downtime_one_lesson_not_a_backlog(harness: Harness) -> None:
-    services = harness.app.bot_data["services"]
+    services = harness.services
     await services.store.add_subscribers([(3001, 9)])
-    send = telegram_sender(harness.app.bot)
+    send = {"telegram": TelegramOutput(harness.app.bot)}
     course = services.conversation.course
-    await run_round(services.store, course, send, DHAKA_TODAY, 24)
+    await run_round(services.store, course, send, DHAKA_TODAY, None)
     later = DHAKA_TODAY + timedelta(days=5)
-    report = await run_round(services.store, course, send, later, 24)
+    report = await run_round(services.store, course, send, later, None)
     assert report.sent == 1
     heads = [m["text"].split(":")[0] for m in lesson_messages(harness.tg, 3001)]
     assert heads == ["<b>পাঠ ১/২১", "<b>পাঠ ২/২১"]
@@ -145,11 +149,11 @@ async def test_a_week_of_days_builds_the_streak(tmp_path: Path) -> None:
         services = await open_services(settings)
         clock = {"now": datetime(2026, 11, 20, 21, 0)}
         services.conversation.course.clock = lambda: clock["now"]
-        user = UserRef(4001, "Karim")
+        user = UserRef("telegram", "4001", "Karim")
         await services.conversation.handle(user, Command("subscribe"))
-        bot = telegram_bot(settings)
+        bot = telegram_bot(settings.token or "", settings.base_url)
         async with bot:
-            send = telegram_sender(bot)
+            send = {"telegram": TelegramOutput(bot)}
             for offset in range(7):
                 day = clock["now"].date()
                 await run_round(services.store, services.conversation.course, send, day, 21)
@@ -157,10 +161,12 @@ async def test_a_week_of_days_builds_the_streak(tmp_path: Path) -> None:
                 if offset != 3:  # skips the quiz on the fourth day
                     quiz = services.content.lesson(lesson_day).quiz
                     await services.conversation.handle(
-                        user, Press(f"q:{lesson_day}:{quiz.answer}")
+                        user, Press(pack(QuizAnswer(lesson_day, quiz.answer)))
                     )
                 clock["now"] += timedelta(days=1)
-        progress = await services.store.progress(4001, clock["now"].date() - timedelta(days=1))
+        uid = await services.store.user_id_for("telegram", "4001")
+        assert uid is not None
+        progress = await services.store.progress(uid, clock["now"].date() - timedelta(days=1))
         reply = await services.conversation.handle(user, Command("progress"))
         await services.close()
     assert (progress.lessons_done, progress.quiz_answered, progress.quiz_right) == (7, 6, 6)
@@ -241,12 +247,12 @@ async def test_sigkill_mid_round_then_rerun(tmp_path: Path, concurrency: int) ->
 
 
 async def test_course_ends_with_a_summary_once(harness: Harness) -> None:
-    services = harness.app.bot_data["services"]
+    services = harness.services
     course = services.conversation.course
     await services.store.add_subscribers([(8800, 9)])
-    send = telegram_sender(harness.app.bot)
+    send = {"telegram": TelegramOutput(harness.app.bot)}
     for offset in range(course.total + 2):
-        await run_round(services.store, course, send, DHAKA_TODAY + timedelta(days=offset), 24)
+        await run_round(services.store, course, send, DHAKA_TODAY + timedelta(days=offset), None)
     texts_sent = [s["text"] for s in harness.tg.sent(8800)]
     assert len(lesson_messages(harness.tg, 8800)) == course.total
     assert sum("অভিনন্দন" in t for t in texts_sent) == 1  # the summary, exactly once
@@ -273,17 +279,21 @@ async def test_timeouts_leave_subscribers_due_for_the_next_round(tmp_path: Path)
             first = await run_round(
                 services.store,
                 services.conversation.course,
-                telegram_sender(impatient),
+                {"telegram": TelegramOutput(impatient)},
                 DHAKA_TODAY,
-                24,
+                None,
             )
         assert (first.sent, first.deferred) == (0, 3)
         assert await services.store.count_deliveries_on(DHAKA_TODAY) == 0
         tg.latency = 0.0
-        bot = telegram_bot(settings)
+        bot = telegram_bot(settings.token or "", settings.base_url)
         async with bot:
             second = await run_round(
-                services.store, services.conversation.course, telegram_sender(bot), DHAKA_TODAY, 24
+                services.store,
+                services.conversation.course,
+                {"telegram": TelegramOutput(bot)},
+                DHAKA_TODAY,
+                None,
             )
         await services.close()
     assert second.sent == 3

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from faq.actions import pack, parse
+from faq.actions import Feedback, OpenTopic, QuizAnswer, pack, parse
 from faq.replies import Button, Reply
-from handlers.render import MAX_MESSAGE, keyboard, render_text, split_text
+from handlers.telegram.render import MAX_MESSAGE, keyboard, render_text, split_text
 
 
 def visible(chunk: str) -> str:
@@ -40,7 +40,7 @@ def test_one_enormous_word_is_cut_outside_entities() -> None:
 
 
 def test_keyboard_rows_and_the_64_byte_limit() -> None:
-    reply = Reply("x", buttons=((Button("এক", pack("t", "what_is_outsourcing")),),))
+    reply = Reply("x", buttons=((Button("এক", pack(OpenTopic("what_is_outsourcing"))),),))
     markup = keyboard(reply)
     assert markup is not None
     assert markup.inline_keyboard[0][0].callback_data == "t:what_is_outsourcing"
@@ -50,14 +50,15 @@ def test_keyboard_rows_and_the_64_byte_limit() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    ["", "t", "t:", "t:A", "t:a:b", "q:1", "zz:1", "t:" + "a" * 40, "t:../../etc", "t:ক", None, 5],
+    ["", "t", "t:", "t:A", "t:a:b", "q:1", "q:1:x", "f:2:x", "dy:abc", "h:9999999999", "zz:1",
+     "t:" + "a" * 40, "t:../../etc", "t:ক", None, 5],
 )
 def test_forged_button_data_does_not_parse(data: object) -> None:
     assert parse(data) is None
 
 
 def test_every_action_packs_within_64_bytes() -> None:
-    assert parse(pack("q", 21, 3)).args == ("21", "3")  # type: ignore[union-attr]
-    assert len(pack("f", 0, "x" * 32).encode()) <= 64
+    assert parse(pack(QuizAnswer(21, 3))) == QuizAnswer(21, 3)
+    assert len(pack(Feedback(False, "x" * 32)).encode()) <= 64
     with pytest.raises(ValueError):
-        pack("t", "Not A Slug")
+        pack(OpenTopic("Not A Slug"))

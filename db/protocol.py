@@ -1,0 +1,211 @@
+"""What the conversation core and the delivery rounds need from storage.
+
+The core (``faq/engine.py``, ``faq/course.py``) and ``bot/delivery.py`` type against these
+protocols, never against a concrete database class; ``db/store.py`` (SQLite) implements them.
+Users are identified inside storage by an internal integer id; channels know them by
+``(channel, external id)`` and ``touch_user`` maps one to the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+__all__ = [
+    "ConversationStorage",
+    "DeliveryStorage",
+    "DueSubscriber",
+    "Progress",
+    "Storage",
+    "Subscription",
+    "UnansweredQuestion",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A user's daily-lesson settings and position in the course."""
+
+    user_id: int
+    active: bool
+    hour: int
+    next_day: int
+    last_sent_on: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What ``/progress`` shows."""
+
+    lessons_done: int
+    quiz_answered: int
+    quiz_right: int
+    current_streak: int
+    best_streak: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredQuestion:
+    """A low-confidence question and how often it was asked."""
+
+    text: str
+    count: int
+    best_score: float
+
+
+@dataclass(frozen=True, slots=True)
+class DueSubscriber:
+    """A subscriber whose lesson is due, with where to reach them."""
+
+    user_id: int
+    channel: str
+    external_id: str
+    next_day: int
+    last_inbound_at: str | None  # ISO time (UTC) of the user's last message, if known
+
+
+class ConversationStorage(Protocol):
+    """Queries the conversation core and the course make while answering a user."""
+
+    async def touch_user(
+        self, channel: str, external_id: str, first_name: str, language: str | None
+    ) -> int:
+        """Register the user or refresh them (last inbound time, not blocked); return the id."""
+        ...
+
+    async def user_id_for(self, channel: str, external_id: str) -> int | None:
+        """Return the internal id of a channel's user, if they are known."""
+        ...
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """Mark whether the user can be reached (blocked the bot, chat gone)."""
+        ...
+
+    async def delete_user(self, user_id: int) -> None:
+        """Delete the user and everything stored about them."""
+        ...
+
+    async def log_question(
+        self, user_id: int, text: str, topic_id: str | None, score: float
+    ) -> None:
+        """Record a free-text question with the topic it matched."""
+        ...
+
+    async def last_question_for(self, user_id: int, topic_id: str) -> str | None:
+        """Return the user's latest question answered with this topic, if any."""
+        ...
+
+    async def log_view(self, user_id: int, topic_id: str, source: str) -> None:
+        """Record that the user opened a topic."""
+        ...
+
+    async def add_feedback(
+        self, user_id: int, topic_id: str, positive: bool, question: str | None
+    ) -> None:
+        """Record a 👍 or 👎 on a topic, with the question that led there."""
+        ...
+
+    async def get_subscription(self, user_id: int) -> Subscription | None:
+        """Return the user's subscription, active or not."""
+        ...
+
+    async def subscribe(self, user_id: int, hour: int) -> bool:
+        """Start (or restart) daily lessons; False if already active."""
+        ...
+
+    async def unsubscribe(self, user_id: int) -> bool:
+        """Stop daily lessons; False if they were not active."""
+        ...
+
+    async def set_hour(self, user_id: int, hour: int) -> bool:
+        """Set the delivery hour; False if the user has no course row."""
+        ...
+
+    async def ensure_course_row(self, user_id: int, hour: int) -> None:
+        """Create an inactive course row so a non-subscriber can read lessons."""
+        ...
+
+    async def record_delivery(self, user_id: int, day: int, today: date, via: str) -> bool:
+        """Record that lesson ``day`` reached the user; False if already recorded."""
+        ...
+
+    async def delivered_days(self, user_id: int) -> set[int]:
+        """Return the course days whose lesson the user has received."""
+        ...
+
+    async def record_quiz_answer(
+        self, user_id: int, day: int, option: int, correct: bool, today: date
+    ) -> bool:
+        """Store a quiz answer; False if this quiz was already answered."""
+        ...
+
+    async def progress(self, user_id: int, today: date) -> Progress:
+        """Return lessons done, quiz score and streaks."""
+        ...
+
+
+class DeliveryStorage(Protocol):
+    """Queries of the daily-lesson delivery rounds (claims survive crashes and replicas)."""
+
+    async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
+        """Register a delivery round, its owner and its first heartbeat."""
+        ...
+
+    async def rounds_on_host(self, host: str) -> list[tuple[str, int]]:
+        """Return (round id, pid) of rounds registered on this host."""
+        ...
+
+    async def forget_round(self, round_id: str) -> None:
+        """Drop a round whose process is gone."""
+        ...
+
+    async def heartbeat(self, round_id: str, now: float) -> None:
+        """Tell other processes that this round is alive."""
+        ...
+
+    async def finish_round(self, round_id: str) -> None:
+        """Forget a finished round and release its claims."""
+        ...
+
+    async def due_subscribers(
+        self, today: date, hour: int | None, limit: int, after: int = 0
+    ) -> list[DueSubscriber]:
+        """Return subscribers due now (``hour=None``: whatever their hour), by user id."""
+        ...
+
+    async def claim(self, user_id: int, round_id: str, today: date, stale_before: float) -> bool:
+        """Claim a due subscriber for this round."""
+        ...
+
+    async def release(self, user_id: int, round_id: str) -> None:
+        """Give a claim back without sending."""
+        ...
+
+    async def record_delivery(self, user_id: int, day: int, today: date, via: str) -> bool:
+        """Record that lesson ``day`` reached the user."""
+        ...
+
+    async def finish_course(self, user_id: int, today: date) -> None:
+        """Stop pushing to a user who has received every lesson."""
+        ...
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """Mark whether the user can be reached."""
+        ...
+
+
+class Storage(ConversationStorage, DeliveryStorage, Protocol):
+    """Everything the running bot needs from its database."""
+
+    async def schema_version(self) -> int:
+        """Return the applied migration number."""
+        ...
+
+    async def unanswered(self, below: float, limit: int = 20) -> list[UnansweredQuestion]:
+        """Return the most frequent questions whose match score was below ``below``."""
+        ...
+
+    async def close(self) -> None:
+        """Release the connection(s)."""
+        ...

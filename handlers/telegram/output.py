@@ -1,0 +1,183 @@
+"""Telegram output: render the core's replies and send them, with one error policy.
+
+Used by interactive replies and by lesson pushes alike. The policy (``classify``):
+
+* 429 → wait ``retry_after`` and try again (replies never give up while Telegram only says
+  "wait"; a push returns RETRY with the wait so the round pauses all its sends);
+* 403, and 400 "chat not found" / "user is deactivated" → UNREACHABLE: the caller marks the
+  user so that nothing more is sent until they write again;
+* timeouts, 5xx and network errors → RETRY with backoff, a few times;
+* any other 400 → DROPPED: our message is wrong; retrying would fail the same way (logged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from faq import texts
+from faq.channel import Outcome, SendResult
+from faq.replies import Reply
+from handlers.telegram.render import keyboard, render_text, split_text
+
+__all__ = ["TelegramOutput", "classify", "retry_seconds"]
+
+logger = logging.getLogger(__name__)
+_UNREACHABLE_400 = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
+MAX_FAILURES = 5  # timeouts/5xx in a row before a reply is given up
+MAX_WAIT = 300.0  # longest total wait on 429s for one reply message
+
+
+def retry_seconds(value: object) -> float:
+    """Return a 429's retry_after in seconds (PTB gives an int or a timedelta)."""
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
+
+
+def classify(exc: Exception) -> SendResult:
+    """Map a Bot API error to what the caller should do."""
+    if isinstance(exc, RetryAfter):
+        return SendResult(Outcome.RETRY, retry_seconds(exc.retry_after))
+    if isinstance(exc, Forbidden):
+        return SendResult(Outcome.UNREACHABLE)
+    if isinstance(exc, BadRequest):
+        text = str(exc).lower()
+        if any(marker in text for marker in _UNREACHABLE_400):
+            return SendResult(Outcome.UNREACHABLE)
+        return SendResult(Outcome.DROPPED)
+    if isinstance(exc, NetworkError):  # TimedOut, 5xx, connection errors
+        return SendResult(Outcome.RETRY)
+    return SendResult(Outcome.DROPPED)
+
+
+class TelegramOutput:
+    """Sends replies to Telegram chats for one bot."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    def _private_chat_url(self) -> str | None:
+        try:
+            return f"https://t.me/{self.bot.username}"
+        except RuntimeError:  # the bot was not initialised (no getMe yet)
+            return None
+
+    # -- interactive replies ---------------------------------------------------------------
+
+    async def send(
+        self, chat_id: int, replies: Sequence[Reply], *, edit_message_id: int | None = None
+    ) -> Outcome:
+        """Send replies in order, editing the pressed message where a reply asks to replace it.
+
+        Returns SENT, or the first outcome that stopped the sending (UNREACHABLE, DROPPED,
+        RETRY when Telegram kept failing).
+        """
+        for reply in replies:
+            markup = self._markup(reply)
+            parts = split_text(render_text(reply))
+            if reply.replace and edit_message_id is not None and len(parts) == 1:
+                edited = await self._patient(
+                    lambda text=parts[0], markup=markup: self.bot.edit_message_text(
+                        text,
+                        chat_id=chat_id,
+                        message_id=edit_message_id,
+                        parse_mode="HTML",
+                        reply_markup=markup,
+                    ),
+                    "editMessageText",
+                )
+                if edited.outcome is Outcome.SENT:
+                    continue
+                if edited.outcome is not Outcome.DROPPED:
+                    return edited.outcome
+                # a message that cannot be edited (too old, deleted): send a new one
+            for index, part in enumerate(parts):
+                part_markup = markup if index == len(parts) - 1 else None
+                result = await self._patient(
+                    lambda part=part, part_markup=part_markup: self.bot.send_message(
+                        chat_id, part, parse_mode="HTML", reply_markup=part_markup
+                    ),
+                    "sendMessage",
+                )
+                if result.outcome is not Outcome.SENT:
+                    return result.outcome
+        return Outcome.SENT
+
+    async def answer_callback(self, query_id: str, text: str | None = None) -> None:
+        """Acknowledge a button press (with an optional pop-up); failures are only logged."""
+        result = await self._patient(
+            lambda: self.bot.answer_callback_query(query_id, text=text), "answerCallbackQuery"
+        )
+        if result.outcome is not Outcome.SENT:
+            logger.info("answerCallbackQuery: %s", result.outcome.value)
+
+    async def _patient(self, call: Callable[[], Awaitable[Any]], what: str) -> SendResult:
+        """Run one Bot API call under the error policy, waiting and retrying as it says."""
+        failures, waited, delay = 0, 0.0, 0.5
+        while True:
+            try:
+                await call()
+                return SendResult(Outcome.SENT)
+            except TelegramError as exc:
+                if isinstance(exc, BadRequest) and "not modified" in str(exc).lower():
+                    return SendResult(Outcome.SENT)  # an edit to what is already shown
+                error = exc
+                result = classify(exc)
+            if result.outcome is not Outcome.RETRY:
+                if result.outcome is Outcome.DROPPED:
+                    logger.warning("%s refused by Telegram: %s", what, error)
+                return result
+            if result.retry_after is not None and waited < MAX_WAIT:
+                logger.warning("%s: Telegram asked to wait %.1fs", what, result.retry_after)
+                waited += result.retry_after
+                await asyncio.sleep(result.retry_after)
+                continue
+            failures += 1
+            if failures >= MAX_FAILURES:
+                logger.warning("%s failed %d times, giving up: %s", what, failures, error)
+                return result
+            logger.warning("%s failed (attempt %d): %s", what, failures, error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 8.0)
+
+    def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
+        markup = keyboard(reply)
+        if not reply.private_link:
+            return markup
+        url = self._private_chat_url()
+        if url is None:
+            return markup
+        row = [InlineKeyboardButton(texts.BTN_PRIVATE_CHAT, url=url)]
+        rows = [*markup.inline_keyboard, row] if markup is not None else [row]
+        return InlineKeyboardMarkup(rows)
+
+    # -- pushes (lesson rounds) ------------------------------------------------------------
+
+    async def push(
+        self, external_id: str, reply: Reply, last_inbound_at: str | None = None
+    ) -> SendResult:
+        """Send one reply to a user's private chat, one attempt per part; classify failures.
+
+        The delivery round owns the retries (it pauses every send on a 429).
+        """
+        parts = split_text(render_text(reply))
+        markup = keyboard(reply)
+        try:
+            for index, part in enumerate(parts):
+                await self.bot.send_message(
+                    int(external_id),
+                    part,
+                    parse_mode="HTML",
+                    reply_markup=markup if index == len(parts) - 1 else None,
+                )
+        except TelegramError as exc:
+            result = classify(exc)
+            if result.outcome is not Outcome.SENT:
+                logger.warning("lesson push: %s (%s)", result.outcome.value, exc)
+            return result
+        return SendResult(Outcome.SENT)
