@@ -111,6 +111,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(_: argparse.Namespace) -> int:
+    """Run the web server with every configured channel (webhooks, health, metrics)."""
+    from bot.config import ConfigError
+    from bot.serve import serve
+
+    settings = _settings()
+    try:
+        asyncio.run(serve(settings))
+    except ConfigError as exc:
+        sys.exit(f"configuration error: {exc}")
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_push(args: argparse.Namespace) -> int:
     """Run one delivery round of the daily lesson and exit."""
     settings = _settings()
@@ -164,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (console chat without a token)")
+    sub.add_parser("serve", help="run the web server: webhooks, /healthz, /metrics")
     sub.add_parser("chat", help="chat with the bot in the terminal")
     ask = sub.add_parser("ask", help="match a question and print JSON")
     ask.add_argument("question", nargs="*")
@@ -190,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {
         None: cmd_run,
         "run": cmd_run,
+        "serve": cmd_serve,
         "chat": cmd_chat,
         "ask": cmd_ask,
         "validate": cmd_validate,

@@ -42,6 +42,8 @@ class Settings:
     concurrency: int
     push_rate: float
     push_concurrency: int
+    host: str = "0.0.0.0"
+    port: int = 8080
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -67,6 +69,8 @@ class Settings:
             concurrency=_int(env, "BOT_CONCURRENCY", 32, 1, 512),
             push_rate=float(_int(env, "PUSH_RATE", 28, 1, 30)),
             push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
+            host=env.get("HOST", "").strip() or "0.0.0.0",
+            port=_int(env, "PORT", 8080, 1, 65535),
         )
 
     @property

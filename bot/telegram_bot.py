@@ -1,12 +1,14 @@
-"""The Telegram bot as a running service: services, application, scheduler, polling."""
+"""The Telegram channel as a running service: application, handlers, polling or webhook."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from starlette.routing import BaseRoute
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -14,81 +16,114 @@ from bot.logs import install_token_filter
 from bot.push import lesson_round
 from bot.scheduling import Scheduler
 from bot.services import Services, open_services
+from faq.channel import Sender
 from handlers.telegram import ALLOWED_UPDATES
 from handlers.telegram.app import build_application, set_commands
-from handlers.telegram.updates import TelegramHandlers
+from handlers.telegram.updates import CHANNEL, TelegramHandlers
 
-__all__ = ["TelegramRuntime", "run_polling"]
+__all__ = ["TelegramChannel", "TelegramRuntime", "run_polling", "until_signalled"]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
-class TelegramRuntime:
-    """One Telegram bot: its application, handlers, services and lesson scheduler."""
+class TelegramChannel:
+    """Telegram for the web server (``bot.web.WebChannel``): long polling by default."""
 
-    settings: Settings
-    services: Services
     app: Application  # type: ignore[type-arg]
     handlers: TelegramHandlers
-    scheduler: Scheduler | None = None
     polling: bool = True
+    poll_timeout: int = 10
+    name: str = field(default=CHANNEL)
 
     @classmethod
-    async def open(
-        cls,
-        settings: Settings,
-        *,
-        services: Services | None = None,
-        schedule: bool = True,
-        polling: bool = True,
-    ) -> TelegramRuntime:
-        """Open the services (unless given) and build the application (not started yet)."""
+    def build(cls, settings: Settings, services: Services) -> TelegramChannel:
+        """Build the application for these settings, wired to the services' core."""
         assert settings.token is not None
         install_token_filter(settings.token)
-        services = services or await open_services(settings)
         app, handlers = build_application(
             settings.token,
             settings.base_url,
             services.conversation,
             concurrency=settings.concurrency,
-            polling=polling,
         )
-        runtime = cls(settings, services, app, handlers, polling=polling)
+        return cls(app, handlers)
+
+    @property
+    def sender(self) -> Sender:
+        """Return what lesson rounds push through."""
+        return self.handlers.output
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """Long polling needs no route."""
+        return []
+
+    async def start(self) -> None:
+        """Initialise the bot (getMe), publish commands, start polling."""
+        await self.app.initialize()
+        await set_commands(self.app.bot)
+        if self.polling:
+            assert self.app.updater is not None
+            await self.app.updater.start_polling(
+                poll_interval=0.0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
+        await self.app.start()
+        logger.info("telegram bot @%s is ready", self.app.bot.username)
+
+    async def stop(self) -> None:
+        """Stop polling and the application."""
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+
+@dataclass
+class TelegramRuntime:
+    """A standalone polling bot: services, the Telegram channel and the lesson scheduler."""
+
+    services: Services
+    channel: TelegramChannel
+    scheduler: Scheduler | None = None
+
+    @property
+    def app(self) -> Application:  # type: ignore[type-arg]
+        """Return the python-telegram-bot application."""
+        return self.channel.app
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, services: Services | None = None, schedule: bool = True
+    ) -> TelegramRuntime:
+        """Open the services (unless given) and build the channel (not started yet)."""
+        services = services or await open_services(settings)
+        channel = TelegramChannel.build(settings, services)
+        runtime = cls(services, channel)
         if schedule:
-            senders = {"telegram": handlers.output}
+            senders = {CHANNEL: channel.sender}
             runtime.scheduler = Scheduler(
                 lambda: lesson_round(settings, services.store, services.course, senders)
             )
         return runtime
 
     async def start(self, poll_timeout: int = 10) -> None:
-        """Initialise the bot (getMe), publish commands, start polling and the scheduler."""
-        await self.app.initialize()
-        await set_commands(self.app.bot)
-        if self.polling:
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(
-                poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
-            )
-        await self.app.start()
+        """Start polling and the scheduler."""
+        self.channel.poll_timeout = poll_timeout
+        await self.channel.start()
         if self.scheduler is not None:
             self.scheduler.start()
-        logger.info("telegram bot @%s is ready", self.app.bot.username)
 
     async def stop(self) -> None:
-        """Stop what ``start`` started and release the services."""
+        """Stop everything ``start`` started and release the services."""
         if self.scheduler is not None:
             await self.scheduler.stop()
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
-        if self.app.running:
-            await self.app.stop()
-        await self.app.shutdown()
+        await self.channel.stop()
         await self.services.close()
 
 
-async def _until_signalled() -> None:
+async def until_signalled() -> None:
+    """Wait for SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -101,7 +136,7 @@ async def run_polling(settings: Settings) -> None:
     runtime = await TelegramRuntime.open(settings)
     try:
         await runtime.start()
-        await _until_signalled()
+        await until_signalled()
         logger.info("stopping")
     finally:
         await runtime.stop()

@@ -1,0 +1,51 @@
+"""``python main.py serve``: the web server with every configured channel and the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import uvicorn
+
+from bot.config import ConfigError, Settings
+from bot.push import lesson_round
+from bot.scheduling import Scheduler
+from bot.services import Services, open_services
+from bot.web import WebChannel, build_web_app
+
+__all__ = ["configured_channels", "serve"]
+
+logger = logging.getLogger(__name__)
+
+
+def configured_channels(settings: Settings, services: Services) -> list[WebChannel]:
+    """Build every channel the settings configure."""
+    channels: list[WebChannel] = []
+    if settings.token is not None:
+        from bot.telegram_bot import TelegramChannel
+
+        channels.append(TelegramChannel.build(settings, services))
+    return channels
+
+
+async def serve(settings: Settings) -> None:
+    """Serve HTTP on HOST:PORT until SIGINT/SIGTERM (uvicorn handles the signals)."""
+    services = await open_services(settings)
+    channels = configured_channels(settings, services)
+    if not channels:
+        await services.close()
+        raise ConfigError(
+            "no channel is configured: set TELEGRAM_BOT_TOKEN and/or MESSENGER_PAGE_ACCESS_TOKEN "
+            "with MESSENGER_APP_SECRET (see README.md)"
+        )
+    senders = {channel.name: channel.sender for channel in channels}
+    scheduler = Scheduler(lambda: lesson_round(settings, services.store, services.course, senders))
+    app = build_web_app(services, channels, scheduler)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_config=None, lifespan="on"
+    )
+    # uvicorn re-raises the signal that stopped it once it has shut down cleanly; with the
+    # default SIGTERM action that would report the clean stop as a kill, so a no-op handler
+    # stands in (SIGINT becomes KeyboardInterrupt, which main.py treats as a normal stop).
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    await uvicorn.Server(config).serve()
