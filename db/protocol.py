@@ -16,6 +16,7 @@ __all__ = [
     "ConversationStorage",
     "DeliveryStorage",
     "DueSubscriber",
+    "InboxStorage",
     "Progress",
     "Storage",
     "Subscription",
@@ -195,7 +196,27 @@ class DeliveryStorage(Protocol):
         ...
 
 
-class Storage(ConversationStorage, DeliveryStorage, Protocol):
+class InboxStorage(Protocol):
+    """Incoming events stored before they are acknowledged (at-least-once, deduplicated)."""
+
+    async def inbox_put(self, channel: str, event_id: str, payload: str) -> bool:
+        """Store an event; False if this (channel, event id) was seen before (a duplicate)."""
+        ...
+
+    async def inbox_done(self, channel: str, event_id: str) -> None:
+        """Mark an event handled (its replies were sent) and forget its payload."""
+        ...
+
+    async def inbox_pending(self, channel: str, limit: int = 1000) -> list[tuple[str, str]]:
+        """Return (event id, payload) of events stored but not handled, oldest first."""
+        ...
+
+    async def inbox_prune(self, older_than_days: float) -> int:
+        """Delete handled events older than that; return how many."""
+        ...
+
+
+class Storage(ConversationStorage, DeliveryStorage, InboxStorage, Protocol):
     """Everything the running bot needs from its database."""
 
     async def schema_version(self) -> int:

@@ -219,6 +219,7 @@ class Store:
             "subscriptions",
             "deliveries",
             "quiz_answers",
+            "inbox",
         }:
             raise ValueError(table)
         async with self._conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:
@@ -340,6 +341,46 @@ class Store:
             days = [date.fromisoformat(r[0]) for r in await cur.fetchall()]
         current, best = _streaks(days, today)
         return Progress(done, answered, right, current, best)
+
+    # -- inbox ---------------------------------------------------------------------------
+
+    async def inbox_put(self, channel: str, event_id: str, payload: str) -> bool:
+        """Store an event; False if this (channel, event id) was seen before (a duplicate)."""
+        async with self._lock:
+            cur = await self._conn.execute(
+                "INSERT INTO inbox (channel, event_id, payload, received_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT(channel, event_id) DO NOTHING",
+                (channel, event_id, payload, _now()),
+            )
+            return cur.rowcount > 0
+
+    async def inbox_done(self, channel: str, event_id: str) -> None:
+        """Mark an event handled (its replies were sent) and forget its payload."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE inbox SET done_at = ?, payload = '' WHERE channel = ? AND event_id = ?",
+                (_now(), channel, event_id),
+            )
+
+    async def inbox_pending(self, channel: str, limit: int = 1000) -> list[tuple[str, str]]:
+        """Return (event id, payload) of events stored but not handled, oldest first."""
+        async with self._conn.execute(
+            "SELECT event_id, payload FROM inbox WHERE channel = ? AND done_at IS NULL"
+            " ORDER BY received_at, rowid LIMIT ?",
+            (channel, limit),
+        ) as cur:
+            return [(str(r[0]), str(r[1])) for r in await cur.fetchall()]
+
+    async def inbox_prune(self, older_than_days: float) -> int:
+        """Delete handled events older than that; return how many."""
+        cutoff = datetime.fromtimestamp(
+            datetime.now(UTC).timestamp() - older_than_days * 86400, UTC
+        ).isoformat(timespec="seconds")
+        async with self._lock:
+            cur = await self._conn.execute(
+                "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?", (cutoff,)
+            )
+            return cur.rowcount
 
     # -- delivery rounds --------------------------------------------------------------------
 

@@ -168,3 +168,20 @@ async def test_data_survives_reopening(tmp_path: Path) -> None:
     assert await store.count_users() == 1
     assert await store.count_rows("questions") == 1
     await store.close()
+
+
+async def test_inbox_dedupes_replays_and_forgets_payloads(store: Store) -> None:
+    assert await store.inbox_put("telegram", "101", '{"update_id": 101}')
+    assert not await store.inbox_put("telegram", "101", '{"update_id": 101}')  # duplicate
+    assert await store.inbox_put("messenger", "101", "{}")  # another channel's id space
+    assert await store.inbox_put("telegram", "102", '{"update_id": 102}')
+    assert await store.inbox_pending("telegram") == [
+        ("101", '{"update_id": 101}'),
+        ("102", '{"update_id": 102}'),
+    ]
+    await store.inbox_done("telegram", "101")
+    assert await store.inbox_pending("telegram") == [("102", '{"update_id": 102}')]
+    assert not await store.inbox_put("telegram", "101", "again")  # still known when done
+    assert await store.inbox_prune(older_than_days=1) == 0  # too recent
+    assert await store.inbox_prune(older_than_days=-1) == 1  # the done one only
+    assert await store.count_rows("inbox") == 2
