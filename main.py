@@ -134,6 +134,9 @@ def cmd_push(args: argparse.Namespace) -> int:
     from bot.push import push_once
 
     report = asyncio.run(push_once(settings, everyone_due=args.now))
+    if report is None:
+        print(json.dumps({"skipped": "another process is running a delivery round"}))
+        return 0
     print(json.dumps(report.as_dict(), ensure_ascii=False))
     return 0
 

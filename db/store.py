@@ -384,6 +384,15 @@ class Store:
 
     # -- delivery rounds --------------------------------------------------------------------
 
+    @asynccontextmanager
+    async def round_leadership(self) -> AsyncIterator[bool]:
+        """Always granted: SQLite serves the processes of one host.
+
+        Claims keep concurrent rounds from sending twice; several processes would each pace
+        at the full rate, so run one bot process per SQLite file.
+        """
+        yield True
+
     async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
         """Register a delivery round, its owner and its first heartbeat."""
         async with self._lock:
