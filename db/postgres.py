@@ -21,6 +21,7 @@ import asyncpg
 
 from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
 from db.store import _now, _streaks
+from db.tables import TABLES
 
 __all__ = ["PG_MIGRATIONS_DIR", "PostgresStore"]
 
@@ -523,3 +524,34 @@ class PostgresStore:
                 " GREATEST((SELECT MAX(id) FROM users), 1))"
             )
         await asyncio.sleep(0)
+
+    # -- copying a deployment (python main.py copy-db) ----------------------------------
+
+    async def read_table(self, table: str, batch: int = 5000) -> AsyncIterator[list[tuple]]:
+        """Yield every row of one of ``db.tables.TABLES`` in batches, in key order."""
+        columns = TABLES[table]
+        order = "seq" if table == "inbox" else columns[0]
+        async with self._pool.acquire() as conn, conn.transaction():
+            cursor = conn.cursor(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
+            rows: list[tuple] = []
+            async for record in cursor:
+                rows.append(tuple(record))
+                if len(rows) >= batch:
+                    yield rows
+                    rows = []
+            if rows:
+                yield rows
+
+    async def replace_all(self, tables: dict[str, list[tuple]]) -> None:
+        """Empty every table of ``db.tables.TABLES`` and fill them, in one transaction."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
+            for table, columns in TABLES.items():
+                rows = tables.get(table, [])
+                if rows:
+                    await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+            for table in ("users", "questions", "topic_views", "feedback"):
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                )
