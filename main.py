@@ -15,6 +15,11 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 
+from bot.logs import install_redaction, redact, setup_logging
+
+# Before anything else can print: the token never reaches stdout or stderr.
+install_redaction(os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None)
+
 # python-telegram-bot 22 reports retry_after as a timedelta with this set (its future
 # default); bot/ and handlers/ accept both forms.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -179,13 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run one sub-command."""
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    setup_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
     args = build_parser().parse_args(argv)
     commands = {
         None: cmd_run,
@@ -200,10 +199,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return commands[args.command](args)
 
 
-if __name__ == "__main__":
+def _fatal_message(exc: Exception) -> str | None:
+    """The one line for errors whose message says it all; None for unexpected ones."""
+    from bot.errors import StartupError
+
+    if isinstance(exc, StartupError):
+        return str(exc)
+    return None
+
+
+def entry(argv: Sequence[str] | None = None) -> int:
+    """Run ``main`` and turn any failure into one redacted line and a non-zero status."""
     try:
-        sys.exit(main())
+        return main(argv)
     except BrokenPipeError:
         # the reader went away (for example `| head`); nothing is left to say
         sys.stderr.close()
-        sys.exit(0)
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        known = _fatal_message(exc)
+        if known is None:
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                logging.exception("unexpected error")
+            known = f"unexpected error: {type(exc).__name__}: {exc}"
+        print(f"error: {redact(known)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(entry())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
 from telegram import BotCommand, Update
 from telegram.ext import Application, ApplicationBuilder
@@ -12,6 +14,7 @@ from bot.config import Settings
 from bot.logs import install_token_filter
 from bot.ordering import PerChatOrderedProcessor
 from bot.services import open_services
+from bot.startup import wait_for_bot_api
 from handlers import register
 from handlers.flood import FloodGuard
 
@@ -87,9 +90,37 @@ def build_application(settings: Settings, *, schedule: bool = True) -> Applicati
 
 
 def run_polling(settings: Settings) -> None:
-    """Run the bot with long polling until interrupted (blocking; manages its own loop)."""
+    """Run the bot with long polling until interrupted (blocking; manages its own loop).
+
+    First waits for the Bot API (retrying while unreachable; SIGTERM or Ctrl-C end the wait);
+    a wrong token or base URL raises StartupError.
+    """
     app = build_application(settings)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling below takes this loop
+    if not loop.run_until_complete(_wait_until_reachable(app)):
+        loop.run_until_complete(app.bot.shutdown())
+        loop.close()
+        logger.info("stopped before the Bot API answered")
+        return
     app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+async def _wait_until_reachable(app: Application) -> bool:  # type: ignore[type-arg]
+    """Run ``wait_for_bot_api`` with SIGINT and SIGTERM ending the wait instead of the process."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return await wait_for_bot_api(app.bot, stop=stop)
+    except BaseException:
+        await app.bot.shutdown()
+        raise
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 async def start_bot(app: Application, poll_timeout: int = 10) -> None:  # type: ignore[type-arg]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["ConfigError", "Settings", "sqlite_path"]
@@ -51,6 +52,12 @@ class Settings:
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(
                 f"TELEGRAM_BASE_URL must start with http:// or https://: {base_url!r}"
+            )
+        if "{token}" not in base_url and urlsplit(base_url).path in ("", "/"):
+            # the token is appended as it is: http://host:1 would become http://host:1TOKEN
+            raise ConfigError(
+                f"TELEGRAM_BASE_URL needs the path the token follows, such as "
+                f"https://api.telegram.org/bot or http://127.0.0.1:8081/bot, not {base_url!r}"
             )
         database = sqlite_path(env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
         tz_name = env.get("BOT_TIMEZONE", "").strip() or "Asia/Dhaka"

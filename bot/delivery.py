@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0
 STALE_AFTER = 10.0  # a round silent this long is taken for dead and its claims are freed
 BATCH = 500
+PUSH_API_WAIT = 10.0  # push gives up (non-zero exit) if the Bot API stays unreachable this long
 
 
 class Outcome(Enum):
@@ -223,11 +224,17 @@ async def push_once(settings: Settings, *, everyone_due: bool) -> RoundReport:
     from datetime import datetime
 
     from bot.services import open_services
+    from bot.startup import wait_for_bot_api
     from bot.telegram_sender import telegram_bot, telegram_sender
 
     services = await open_services(settings)
     bot = telegram_bot(settings)
     try:
+        try:
+            await wait_for_bot_api(bot, give_up_after=PUSH_API_WAIT)
+        except BaseException:
+            await bot.shutdown()
+            raise
         async with bot:
             now = datetime.now(settings.timezone)
             return await run_round(

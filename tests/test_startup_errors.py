@@ -1,0 +1,180 @@
+"""Start-up failures of ``main.py`` as a real process: one clear line, never the token.
+
+The Bot API is the fake in ``tests/fakes`` (which answers 401 to a wrong token and 404 to a
+wrong path) or a closed port on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.telegram_api import FakeTelegram
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:SECRETSECRETSECRET"
+SECRET = TOKEN.split(":")[1]
+
+
+@dataclass
+class Finished:
+    returncode: int
+    out: str
+    err: str
+    seconds: float
+
+    @property
+    def both(self) -> str:
+        return self.out + self.err
+
+    def assert_no_token(self) -> None:
+        assert SECRET not in self.both, self.both
+        assert "SECRETSECRET" not in self.both
+
+
+async def run_main(
+    *args: str,
+    env: dict[str, str],
+    timeout: float = 30.0,
+    term_after: float | None = None,
+    term_on: asyncio.Event | None = None,
+) -> Finished:
+    """Run main.py; send SIGTERM after ``term_after`` seconds or once ``term_on`` is set."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    full_env.pop("LOG_LEVEL", None)
+    full_env.update(env)
+    started = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "main.py",
+        *args,
+        cwd=ROOT,
+        env=full_env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    communicate = asyncio.ensure_future(proc.communicate())
+    if term_after is not None:
+        done, _ = await asyncio.wait({communicate}, timeout=term_after)
+        assert not done, "main.py ended before SIGTERM: " + repr(communicate.result())
+        proc.send_signal(signal.SIGTERM)
+    if term_on is not None:
+        stopping = asyncio.ensure_future(term_on.wait())
+        done, _ = await asyncio.wait(
+            {communicate, stopping}, timeout=timeout, return_when="FIRST_COMPLETED"
+        )
+        assert communicate not in done, "main.py ended before SIGTERM: " + repr(
+            communicate.result()
+        )
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, err = await asyncio.wait_for(communicate, timeout)
+    except TimeoutError:
+        proc.kill()
+        out, err = await proc.communicate()
+        raise AssertionError(f"main.py did not exit within {timeout}s: {out!r} {err!r}") from None
+    return Finished(
+        proc.returncode or 0,
+        out.decode(errors="replace"),
+        err.decode(errors="replace"),
+        time.monotonic() - started,
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bot_env(base_url: str, db: Path, **extra: str) -> dict[str, str]:
+    return {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": base_url,
+        "DATABASE_URL": f"sqlite:///{db}",
+        **extra,
+    }
+
+
+async def test_unreachable_api_at_start_is_retried_with_one_line_per_attempt(
+    tmp_path: Path,
+) -> None:
+    base = f"http://127.0.0.1:{closed_port()}/bot"
+    done = await run_main(env=bot_env(base, tmp_path / "b.sqlite3"), term_after=3.5, timeout=10)
+    done.assert_no_token()
+    attempts = [line for line in done.err.splitlines() if "not reachable" in line]
+    assert len(attempts) >= 2, done.err  # backoff 1 s, 2 s: attempts at 0, 1 and 3 s
+    assert "Traceback" not in done.both
+    assert done.returncode == 0, done.err  # SIGTERM during the wait is a normal stop
+
+
+async def test_issue_reproduction_base_url_without_path(tmp_path: Path) -> None:
+    done = await run_main(env=bot_env("http://127.0.0.1:1", tmp_path / "b.sqlite3"))
+    done.assert_no_token()
+    assert done.returncode != 0
+    assert "TELEGRAM_BASE_URL" in done.err
+    assert "Traceback" not in done.both
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["push", "--now"]])
+async def test_wrong_token_401_is_fatal_with_one_line(tmp_path: Path, command: list[str]) -> None:
+    async with FakeTelegram(token="987654321:THEREALTOKENOFTHEBOT") as tg:
+        env = bot_env(tg.base_url, tmp_path / "b.sqlite3", LOG_LEVEL="DEBUG")
+        done = await run_main(*command, env=env)
+    done.assert_no_token()
+    assert done.returncode != 0
+    assert "Traceback" not in done.both
+    errors = [line for line in done.err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.err
+    assert "TELEGRAM_BOT_TOKEN" in errors[0] and "Unauthorized" in errors[0]
+    assert done.seconds < 20
+
+
+@pytest.mark.parametrize("command", [["run"], ["push"]])
+async def test_base_url_ending_in_slash_404_is_fatal_with_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    async with FakeTelegram(token=TOKEN) as tg:
+        env = bot_env(tg.base_url + "/", tmp_path / "b.sqlite3")
+        done = await run_main(*command, env=env)
+        assert any(call.status == 404 for call in tg.calls)  # the fake really answered 404
+    done.assert_no_token()
+    assert done.returncode != 0
+    assert "Traceback" not in done.both
+    lines = done.err.strip().splitlines()
+    assert len(lines) == 1, done.err
+    assert "404" in lines[0] and "TELEGRAM_BASE_URL" in lines[0]
+
+
+async def test_push_gives_up_on_an_unreachable_api_with_one_line(tmp_path: Path) -> None:
+    base = f"http://127.0.0.1:{closed_port()}/bot"
+    done = await run_main("push", env=bot_env(base, tmp_path / "b.sqlite3"), timeout=30)
+    done.assert_no_token()
+    assert done.returncode != 0
+    assert "Traceback" not in done.both
+    assert done.err.strip().splitlines()[-1].startswith("error: the Bot API at ")
+
+
+async def test_bot_starts_and_polls_with_the_right_token(tmp_path: Path) -> None:
+    """The start-up wait must not get in the way of a good configuration."""
+    async with FakeTelegram(token=TOKEN) as tg:
+        env = bot_env(tg.base_url, tmp_path / "b.sqlite3", LOG_LEVEL="DEBUG")
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(run_main(env=env, term_on=stop, timeout=20))
+        await tg.wait_for(lambda t: any(c.method == "deleteWebhook" for c in t.calls), timeout=10)
+        tg.message(42, "/start")
+        await tg.wait_for(lambda t: len(t.sent(42)) >= 1, timeout=10)
+        stop.set()
+        done = await task
+    done.assert_no_token()
+    assert done.returncode == 0, done.err
+    assert "is ready" in done.err
