@@ -112,8 +112,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_chat(args)
     from bot.app import run_polling
 
+    # a database that cannot be opened is fatal: say so before waiting for Telegram
+    asyncio.run(_check_database(settings.database_path))
     run_polling(settings)
     return 0
+
+
+async def _check_database(path: str) -> None:
+    """Open (and migrate) the database once and close it; raise DatabaseOpenError if bad."""
+    from db.store import Store
+
+    store = await Store.open(path)
+    await store.close()
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -202,8 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fatal_message(exc: Exception) -> str | None:
     """The one line for errors whose message says it all; None for unexpected ones."""
     from bot.errors import StartupError
+    from db.store import DatabaseOpenError
 
-    if isinstance(exc, StartupError):
+    if isinstance(exc, StartupError | DatabaseOpenError):
         return str(exc)
     return None
 

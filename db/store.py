@@ -15,7 +15,14 @@ from pathlib import Path
 
 import aiosqlite
 
-__all__ = ["MIGRATIONS_DIR", "Progress", "Store", "Subscription", "UnansweredQuestion"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "DatabaseOpenError",
+    "Progress",
+    "Store",
+    "Subscription",
+    "UnansweredQuestion",
+]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -55,6 +62,13 @@ class UnansweredQuestion:
     best_score: float
 
 
+class DatabaseOpenError(RuntimeError):
+    """The database cannot be opened or migrated; the message is one line for the operator."""
+
+    def __init__(self, path: str | Path, cause: BaseException) -> None:
+        super().__init__(f"cannot open the database at {path}: {cause}")
+
+
 class Store:
     """The project's storage. Open with ``await Store.open(path)``; close with ``close()``."""
 
@@ -66,16 +80,38 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the database, enable WAL and apply migrations."""
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None, timeout=30)
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=30000")
-        store = cls(conn)
-        await store.migrate()
+        """Open (creating if needed) the database, enable WAL and apply migrations.
+
+        Raises DatabaseOpenError (and leaves no connection open) if any step fails.
+        """
+        try:
+            if str(path) != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseOpenError(path, exc) from exc
+        conn = aiosqlite.connect(str(path), isolation_level=None, timeout=30)
+        try:
+            await conn
+        except sqlite3.Error as exc:
+            # aiosqlite asks its worker thread to stop without waiting for it; wait here,
+            # while the event loop still runs, or the thread fails on a closed loop
+            worker = getattr(conn, "_thread", None)
+            if worker is not None:
+                await asyncio.to_thread(worker.join, 5.0)
+            raise DatabaseOpenError(path, exc) from exc
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=30000")
+            store = cls(conn)
+            await store.migrate()
+        except BaseException as exc:
+            # an open aiosqlite connection is a live thread: the process could never exit
+            await conn.close()
+            if isinstance(exc, OSError | sqlite3.Error):
+                raise DatabaseOpenError(path, exc) from exc
+            raise
         return store
 
     async def close(self) -> None:

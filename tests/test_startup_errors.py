@@ -178,3 +178,60 @@ async def test_bot_starts_and_polls_with_the_right_token(tmp_path: Path) -> None
     done.assert_no_token()
     assert done.returncode == 0, done.err
     assert "is ready" in done.err
+
+
+# -- the database cannot be opened -------------------------------------------------------------
+
+
+def bad_database(kind: str, tmp_path: Path) -> str:
+    """A DATABASE_URL path that SQLite cannot use, of the given kind."""
+    if kind == "not a db":
+        (tmp_path / "x.db").write_bytes(b"not a db\n")
+        return str(tmp_path / "x.db")
+    if kind == "/dev/null":
+        return "/dev/null"
+    if kind == "folder":
+        return str(tmp_path)
+    if kind == "under a file":
+        (tmp_path / "plain").write_text("x")
+        return str(tmp_path / "plain" / "bot.sqlite3")
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("command", [["run"], ["chat"], ["push"], ["migrate"], ["unanswered"]])
+async def test_unusable_database_is_one_line_and_exit_for_every_command(
+    tmp_path: Path, command: list[str]
+) -> None:
+    path = bad_database("not a db", tmp_path)
+    # run and push would wait for this closed port if they got past the database
+    env = bot_env(f"http://127.0.0.1:{closed_port()}/bot", Path(path))
+    done = await run_main(*command, env=env, timeout=20)
+    assert done.returncode != 0
+    assert "Traceback" not in done.both
+    assert done.err.strip().splitlines() == [
+        f"error: cannot open the database at {path}: file is not a database"
+    ]
+
+
+@pytest.mark.parametrize("kind", ["/dev/null", "folder", "under a file"])
+async def test_every_kind_of_unusable_database_path_ends_migrate(
+    tmp_path: Path, kind: str
+) -> None:
+    path = bad_database(kind, tmp_path)
+    done = await run_main("migrate", env={"DATABASE_URL": f"sqlite:///{path}"}, timeout=20)
+    assert done.returncode != 0
+    assert "Traceback" not in done.both
+    lines = done.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: cannot open the database at {path}: ")
+
+
+async def test_failed_open_leaves_no_connection_thread(tmp_path: Path) -> None:
+    import threading
+
+    from db.store import DatabaseOpenError, Store
+
+    before = set(threading.enumerate())
+    with pytest.raises(DatabaseOpenError, match="file is not a database"):
+        await Store.open(bad_database("not a db", tmp_path))
+    await asyncio.sleep(0.1)
+    assert [t for t in threading.enumerate() if t not in before and t.is_alive()] == []
