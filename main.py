@@ -26,12 +26,10 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from bot.config import ConfigError, Settings
+    """Read the settings; a ConfigError becomes one line in ``entry``."""
+    from bot.config import Settings
 
-    try:
-        return Settings.from_env(os.environ)
-    except ConfigError as exc:
-        sys.exit(f"configuration error: {exc}")
+    return Settings.from_env(os.environ)
 
 
 def cmd_validate(_: argparse.Namespace) -> int:
@@ -104,6 +102,15 @@ def cmd_chat(_: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot (long polling), or the console chat when no token is set."""
     settings = _settings()
+    if settings.token is None and not sys.stdin.isatty():
+        from bot.errors import StartupError
+
+        # nobody could ever talk to this process: a supervisor should see it fail
+        raise StartupError(
+            "no channel is configured: TELEGRAM_BOT_TOKEN is not set and standard input is "
+            "not a terminal, so neither Telegram nor the console chat can run (set "
+            "TELEGRAM_BOT_TOKEN, or use python main.py chat to talk through a pipe)"
+        )
     if settings.token is None:
         print(
             "TELEGRAM_BOT_TOKEN is not set, so the console chat starts. To connect Telegram, "
@@ -194,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run one sub-command."""
-    setup_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
+    from bot.config import log_level
+
+    setup_logging(log_level(os.environ))
     args = build_parser().parse_args(argv)
     commands = {
         None: cmd_run,
@@ -211,9 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fatal_message(exc: Exception) -> str | None:
     """The one line for errors whose message says it all; None for unexpected ones."""
+    from bot.config import ConfigError
     from bot.errors import StartupError
     from db.store import DatabaseOpenError
 
+    if isinstance(exc, ConfigError):
+        return f"configuration error: {exc}"
     if isinstance(exc, StartupError | DatabaseOpenError):
         return str(exc)
     return None

@@ -8,10 +8,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["ConfigError", "Settings", "sqlite_path"]
+__all__ = ["LOG_LEVELS", "ConfigError", "Settings", "log_level", "sqlite_path"]
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
+LOG_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 
 
 class ConfigError(ValueError):
@@ -31,6 +32,16 @@ def sqlite_path(url: str) -> str:
     return url[len(prefix) :]
 
 
+def log_level(env: Mapping[str, str]) -> int:
+    """Return LOG_LEVEL as a logging level (default INFO); raise ConfigError if unknown."""
+    raw = env.get("LOG_LEVEL", "").strip()
+    if not raw:
+        return LOG_LEVELS["INFO"]
+    if raw.upper() not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw!r}")
+    return LOG_LEVELS[raw.upper()]
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the bot needs to know about its environment."""
@@ -43,6 +54,7 @@ class Settings:
     concurrency: int
     push_rate: float
     push_concurrency: int
+    log_level: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -53,7 +65,14 @@ class Settings:
             raise ConfigError(
                 f"TELEGRAM_BASE_URL must start with http:// or https://: {base_url!r}"
             )
-        if "{token}" not in base_url and urlsplit(base_url).path in ("", "/"):
+        try:
+            base_parts = urlsplit(base_url)
+            base_parts.port  # noqa: B018  (raises ValueError for a port out of range)
+        except ValueError as exc:
+            raise ConfigError(
+                f"TELEGRAM_BASE_URL is not a usable URL ({exc}): {base_url!r}"
+            ) from None
+        if "{token}" not in base_url and base_parts.path in ("", "/"):
             # the token is appended as it is: http://host:1 would become http://host:1TOKEN
             raise ConfigError(
                 f"TELEGRAM_BASE_URL needs the path the token follows, such as "
@@ -74,6 +93,7 @@ class Settings:
             concurrency=_int(env, "BOT_CONCURRENCY", 32, 1, 512),
             push_rate=float(_int(env, "PUSH_RATE", 28, 1, 30)),
             push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
+            log_level=log_level(env),
         )
 
     @property

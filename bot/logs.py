@@ -102,7 +102,7 @@ def install_redaction(token: str | None) -> None:
             handler.addFilter(_FILTER)
 
 
-def setup_logging(level: int | str) -> None:
+def setup_logging(level: int) -> None:
     """Configure the root logger once for the process (after ``install_redaction``)."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.

@@ -42,8 +42,12 @@ def _invalid_token(bot: Bot, exc: InvalidToken) -> StartupError:
 
 
 def _unusable_url(exc: NetworkError) -> bool:
+    """Tell a bad address (retrying cannot help) from a network failure."""
     cause = exc.__cause__
-    return isinstance(cause, httpx.InvalidURL | httpx.UnsupportedProtocol)
+    if isinstance(cause, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return True
+    # PTB wraps anything but httpx's transport errors as "Unknown error in HTTP implementation"
+    return cause is not None and not isinstance(cause, httpx.TransportError)
 
 
 async def wait_for_bot_api(
