@@ -201,9 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run one sub-command."""
-    from bot.config import log_level
+    from bot.config import log_level, log_user_content
 
-    setup_logging(log_level(os.environ))
+    setup_logging(log_level(os.environ), user_content=log_user_content(os.environ))
     args = build_parser().parse_args(argv)
     commands = {
         None: cmd_run,

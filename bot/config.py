@@ -8,7 +8,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["LOG_LEVELS", "ConfigError", "Settings", "log_level", "sqlite_path"]
+__all__ = [
+    "LOG_LEVELS",
+    "ConfigError",
+    "Settings",
+    "log_level",
+    "log_user_content",
+    "sqlite_path",
+]
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
@@ -42,6 +49,16 @@ def log_level(env: Mapping[str, str]) -> int:
     return LOG_LEVELS[raw.upper()]
 
 
+def log_user_content(env: Mapping[str, str]) -> bool:
+    """Return LOG_USER_CONTENT: whether DEBUG logs may show users' names and texts."""
+    raw = env.get("LOG_USER_CONTENT", "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"LOG_USER_CONTENT must be 0 or 1, not {raw!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the bot needs to know about its environment."""
@@ -55,6 +72,8 @@ class Settings:
     push_rate: float
     push_concurrency: int
     log_level: int
+    log_user_content: bool
+    question_retention_days: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -94,6 +113,8 @@ class Settings:
             push_rate=float(_int(env, "PUSH_RATE", 28, 1, 30)),
             push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
             log_level=log_level(env),
+            log_user_content=log_user_content(env),
+            question_retention_days=_int(env, "QUESTION_RETENTION_DAYS", 90, 1, 3650),
         )
 
     @property

@@ -102,12 +102,24 @@ def install_redaction(token: str | None) -> None:
             handler.addFilter(_FILTER)
 
 
-def setup_logging(level: int) -> None:
-    """Configure the root logger once for the process (after ``install_redaction``)."""
+# At DEBUG these log whole payloads: PTB every update and API call (names, texts), aiosqlite
+# every statement with its parameters (questions, names).
+USER_CONTENT_LOGGERS = ("telegram", "aiosqlite")
+
+
+def setup_logging(level: int, *, user_content: bool = False) -> None:
+    """Configure the root logger once for the process (after ``install_redaction``).
+
+    Unless ``user_content`` (LOG_USER_CONTENT=1), the libraries that log users' names and
+    texts at DEBUG are held at INFO, so even LOG_LEVEL=DEBUG shows none.
+    """
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    if not user_content:
+        for name in USER_CONTENT_LOGGERS:
+            logging.getLogger(name).setLevel(max(level, logging.INFO))
     for handler in logging.getLogger().handlers:
         if _FILTER not in handler.filters:
             handler.addFilter(_FILTER)

@@ -14,7 +14,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.delivery import run_round
-from bot.services import Services
+from bot.services import Services, apply_retention
 from bot.telegram_sender import telegram_sender
 
 __all__ = ["TICK_SECONDS", "start_scheduler", "stop_scheduler"]
@@ -25,9 +25,13 @@ TICK_SECONDS = 60.0
 
 async def _loop(app: Application, settings: Settings, services: Services) -> None:  # type: ignore[type-arg]
     send = telegram_sender(app.bot)
+    retention_done_on = datetime.now(settings.timezone).date()  # open_services just ran it
     while True:
         try:
             now = datetime.now(settings.timezone)
+            if now.date() != retention_done_on:
+                await apply_retention(services.store, settings)
+                retention_done_on = now.date()
             await run_round(
                 services.store,
                 services.conversation.course,

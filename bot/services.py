@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from db.store import Store
@@ -13,7 +14,9 @@ from faq.engine import Conversation
 from faq.match import Matcher
 from faq.model import Content
 
-__all__ = ["Services", "build_understanding", "open_services"]
+__all__ = ["Services", "apply_retention", "build_understanding", "open_services"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,6 +43,11 @@ async def open_services(settings: Settings, content: Content | None = None) -> S
     content = content if content is not None else load_content()
     understanding = build_understanding(content)
     store = await Store.open(settings.database_path)
+    try:
+        await apply_retention(store, settings)
+    except BaseException:
+        await store.close()
+        raise
     conversation = Conversation(
         content,
         understanding,
@@ -48,3 +56,16 @@ async def open_services(settings: Settings, content: Content | None = None) -> S
         default_hour=settings.lesson_hour,
     )
     return Services(content, understanding, store, conversation)
+
+
+async def apply_retention(store: Store, settings: Settings) -> int:
+    """Blank question texts older than QUESTION_RETENTION_DAYS (at start and once a day)."""
+    before = datetime.now(UTC) - timedelta(days=settings.question_retention_days)
+    removed = await store.forget_old_questions(before)
+    if removed:
+        logger.info(
+            "removed the text of %d questions older than %d days",
+            removed,
+            settings.question_retention_days,
+        )
+    return removed

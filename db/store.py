@@ -6,6 +6,8 @@ Each method is one query (or one short transaction) and returns plain values or 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +27,7 @@ __all__ = [
 ]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+logger = logging.getLogger(__name__)
 
 
 def _now() -> str:
@@ -86,7 +89,7 @@ class Store:
         """
         try:
             if str(path) != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _prepare_private_file(Path(path))
         except OSError as exc:
             raise DatabaseOpenError(path, exc) from exc
         conn = aiosqlite.connect(str(path), isolation_level=None, timeout=30)
@@ -104,6 +107,8 @@ class Store:
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=30000")
+            # deleted rows are overwritten, not just unlinked (the default depends on the build)
+            await conn.execute("PRAGMA secure_delete=ON")
             store = cls(conn)
             await store.migrate()
         except BaseException as exc:
@@ -182,9 +187,39 @@ class Store:
         return bool(row and row[0])
 
     async def delete_user(self, user_id: int) -> None:
-        """Delete the user and, by cascade, everything stored about them."""
+        """Delete the user and, by cascade, everything stored about them.
+
+        With ``secure_delete`` the freed pages are zeroed; the checkpoint then moves them into
+        the database file and empties the ``-wal`` file, which still held the old pages.
+        """
         async with self._lock:
             await self._conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it (call holding the lock)."""
+        await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def forget_old_questions(self, before: datetime) -> int:
+        """Blank the text of questions (and feedback) older than ``before``; keep topic, score.
+
+        Returns how many question texts were removed. The retention rule of README
+        (QUESTION_RETENTION_DAYS) calls this at start and once a day.
+        """
+        cutoff = before.astimezone(UTC).isoformat(timespec="seconds")
+        async with self._lock:
+            cur = await self._conn.execute(
+                "UPDATE questions SET text = '' WHERE asked_at < ? AND text != ''", (cutoff,)
+            )
+            removed = cur.rowcount
+            cur = await self._conn.execute(
+                "UPDATE feedback SET question = NULL"
+                " WHERE created_at < ? AND question IS NOT NULL",
+                (cutoff,),
+            )
+            if removed or cur.rowcount:
+                await self._checkpoint()
+        return max(removed, 0)
 
     async def count_users(self) -> int:
         """Return the number of registered users."""
@@ -209,7 +244,7 @@ class Store:
     async def last_question_for(self, user_id: int, topic_id: str) -> str | None:
         """Return the user's latest question answered with this topic, if any."""
         async with self._conn.execute(
-            "SELECT text FROM questions WHERE user_id = ? AND topic_id = ?"
+            "SELECT text FROM questions WHERE user_id = ? AND topic_id = ? AND text != ''"
             " ORDER BY id DESC LIMIT 1",
             (user_id, topic_id),
         ) as cur:
@@ -249,7 +284,7 @@ class Store:
         """Return the most frequent questions whose match score was below ``below``."""
         async with self._conn.execute(
             "SELECT lower(trim(text)) AS q, COUNT(*) AS n, MAX(score) FROM questions"
-            " WHERE score < ? GROUP BY q ORDER BY n DESC, q LIMIT ?",
+            " WHERE score < ? AND text != '' GROUP BY q ORDER BY n DESC, q LIMIT ?",
             (below, limit),
         ) as cur:
             rows = await cur.fetchall()
@@ -509,6 +544,52 @@ class Store:
                 " VALUES (?, 1, ?, ?)",
                 [(uid, hour, now) for uid, hour in rows],
             )
+
+
+def _prepare_private_file(path: Path) -> None:
+    """Make the database folder 0700 and the file 0600, creating them if needed.
+
+    An existing file looser than 0600 (and its -wal/-shm) is tightened. An existing folder
+    looser than 0700 is tightened only if it holds nothing but this database; a shared folder
+    (the working directory, /tmp) is left alone with a warning.
+    """
+    if path.exists() and not path.is_file():
+        return  # a folder or a device: SQLite will say what is wrong; never chmod those
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode is reduced by the umask
+    elif folder.is_dir() and _loose(folder, 0o077):
+        names = {path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"}
+        if {child.name for child in folder.iterdir()} <= names:
+            _tighten(folder, 0o700)
+        else:
+            logger.warning(
+                "the database folder %s is open to other users (%o) and holds other files; "
+                "left as it is: keep the database in a folder of its own",
+                folder,
+                folder.stat().st_mode & 0o777,
+            )
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for candidate in (
+        path,
+        path.with_name(f"{path.name}-wal"),
+        path.with_name(f"{path.name}-shm"),
+    ):
+        # only regular files: never chmod a device such as /dev/null
+        if candidate.is_file() and _loose(candidate, 0o177):
+            _tighten(candidate, 0o600)
+
+
+def _loose(path: Path, forbidden: int) -> bool:
+    return bool(path.stat().st_mode & forbidden)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    old = path.stat().st_mode & 0o777
+    path.chmod(mode)
+    logger.warning("tightened the permissions of %s from %o to %o", path, old, mode)
 
 
 def _streaks(days: list[date], today: date) -> tuple[int, int]:

@@ -187,6 +187,7 @@ def bad_database(kind: str, tmp_path: Path) -> str:
     """A DATABASE_URL path that SQLite cannot use, of the given kind."""
     if kind == "not a db":
         (tmp_path / "x.db").write_bytes(b"not a db\n")
+        (tmp_path / "x.db").chmod(0o600)  # private already: no "tightened" line
         return str(tmp_path / "x.db")
     if kind == "/dev/null":
         return "/dev/null"
