@@ -236,3 +236,25 @@ async def test_failed_open_leaves_no_connection_thread(tmp_path: Path) -> None:
         await Store.open(bad_database("not a db", tmp_path))
     await asyncio.sleep(0.1)
     assert [t for t in threading.enumerate() if t not in before and t.is_alive()] == []
+
+
+def test_whatever_fails_after_main_is_imported_prints_no_token() -> None:
+    """An uncaught exception, a warning and a print that carry the token: all redacted."""
+    import subprocess
+
+    code = (
+        "import os, warnings, main\n"
+        "token = os.environ['TELEGRAM_BOT_TOKEN']\n"
+        "print('printed', token, token.replace(':', '%3A'))\n"
+        "warnings.warn('warned ' + token)\n"
+        "raise RuntimeError('raised http://x/bot' + token + '/getMe')\n"
+    )
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, timeout=30
+    )
+    output = (result.stdout + result.stderr).decode()
+    assert result.returncode != 0
+    assert "printed" in output and "warned" in output and "raised" in output, output
+    assert SECRET not in output, output
+    assert output.count("<token>") >= 4, output
