@@ -89,7 +89,7 @@ class Store:
         """
         try:
             if str(path) != ":memory:":
-                _prepare_private_file(Path(path))
+                _create_private(Path(path))
         except OSError as exc:
             raise DatabaseOpenError(path, exc) from exc
         conn = aiosqlite.connect(str(path), isolation_level=None, timeout=30)
@@ -111,6 +111,8 @@ class Store:
             await conn.execute("PRAGMA secure_delete=ON")
             store = cls(conn)
             await store.migrate()
+            if str(path) != ":memory:":
+                _tighten_private(Path(path))
         except BaseException as exc:
             # an open aiosqlite connection is a live thread: the process could never exit
             await conn.close()
@@ -546,23 +548,32 @@ class Store:
             )
 
 
-def _prepare_private_file(path: Path) -> None:
-    """Make the database folder 0700 and the file 0600, creating them if needed.
-
-    An existing file looser than 0600 (and its -wal/-shm) is tightened. An existing folder
-    looser than 0700 is tightened only if it holds nothing but this database; a shared folder
-    (the working directory, /tmp) is left alone with a warning.
-    """
-    if path.exists() and not path.is_file():
-        return  # a folder or a device: SQLite will say what is wrong; never chmod those
+def _create_private(path: Path) -> None:
+    """Create a missing database folder (0700) and file (0600) before SQLite opens them."""
     folder = path.parent
     if not folder.exists():
         folder.mkdir(parents=True, mode=0o700)
         folder.chmod(0o700)  # mkdir's mode is reduced by the umask
-    elif folder.is_dir() and _loose(folder, 0o077):
+    if not path.exists():
+        # SQLite gives the -wal and -shm files the mode of the database file
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _tighten_private(path: Path) -> None:
+    """Tighten an opened database's file (and -wal/-shm) to 0600 and its folder to 0700.
+
+    The folder is tightened only if it holds nothing but this database; a shared folder (the
+    working directory, /tmp) is left alone with a warning. Runs after a successful open, so
+    a file that turns out not to be a database is not touched.
+    """
+    if not path.is_file():
+        return  # never chmod a device such as /dev/null
+    folder = path.parent
+    changes: list[str] = []
+    if _loose(folder, 0o077):
         names = {path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"}
         if {child.name for child in folder.iterdir()} <= names:
-            _tighten(folder, 0o700)
+            changes.append(_tighten(folder, 0o700))
         else:
             logger.warning(
                 "the database folder %s is open to other users (%o) and holds other files; "
@@ -570,26 +581,25 @@ def _prepare_private_file(path: Path) -> None:
                 folder,
                 folder.stat().st_mode & 0o777,
             )
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    for candidate in (
-        path,
-        path.with_name(f"{path.name}-wal"),
-        path.with_name(f"{path.name}-shm"),
-    ):
-        # only regular files: never chmod a device such as /dev/null
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         if candidate.is_file() and _loose(candidate, 0o177):
-            _tighten(candidate, 0o600)
+            changes.append(_tighten(candidate, 0o600))
+    if changes:
+        logger.warning("database permissions were too open: %s", "; ".join(changes))
 
 
 def _loose(path: Path, forbidden: int) -> bool:
     return bool(path.stat().st_mode & forbidden)
 
 
-def _tighten(path: Path, mode: int) -> None:
+def _tighten(path: Path, mode: int) -> str:
+    """Chmod ``path`` and describe what was done (or why not: not our file)."""
     old = path.stat().st_mode & 0o777
-    path.chmod(mode)
-    logger.warning("tightened the permissions of %s from %o to %o", path, old, mode)
+    try:
+        path.chmod(mode)
+    except OSError as exc:
+        return f"could not tighten {path} ({old:o}): {exc}"
+    return f"tightened {path} from {old:o} to {mode:o}"
 
 
 def _streaks(days: list[date], today: date) -> tuple[int, int]:
