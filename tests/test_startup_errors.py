@@ -258,3 +258,49 @@ def test_whatever_fails_after_main_is_imported_prints_no_token() -> None:
     assert "printed" in output and "warned" in output and "raised" in output, output
     assert SECRET not in output, output
     assert output.count("<token>") >= 4, output
+
+
+@pytest.fixture
+def make_read_only():  # type: ignore[no-untyped-def]
+    """Make a path read-only even for root (chattr +i), undone after the test."""
+    import shutil
+    import subprocess
+
+    done: list[Path] = []
+
+    def read_only(path: Path) -> None:
+        if os.geteuid() != 0:
+            path.chmod(0o500 if path.is_dir() else 0o400)
+            return
+        if shutil.which("chattr") is None:
+            pytest.skip("root without chattr cannot make a file read-only")
+        result = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+        if result.returncode != 0:
+            pytest.skip(f"chattr +i is not supported here: {result.stderr!r}")
+        done.append(path)
+
+    yield read_only
+    for path in done:
+        subprocess.run(["chattr", "-i", str(path)], check=False)
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+async def test_read_only_database_or_folder_is_one_line_and_exit(
+    tmp_path: Path, make_read_only, what: str
+) -> None:
+    import sqlite3
+
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    db = folder / "bot.sqlite3"
+    if what == "file":
+        with sqlite3.connect(db) as conn:  # a database from an older version, not migrated
+            conn.execute("CREATE TABLE old (x)")
+        conn.close()
+        db.chmod(0o600)
+    make_read_only(db if what == "file" else folder)
+    done = await run_main("migrate", env={"DATABASE_URL": f"sqlite:///{db}"}, timeout=20)
+    assert done.returncode != 0
+    assert "Traceback" not in done.both
+    lines = done.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: cannot open the database at {db}: ")
