@@ -1,8 +1,9 @@
 """Entry point: ``python main.py [run|chat|ask|validate|push|migrate|unanswered]``.
 
 With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set and the console
-chat otherwise. Each sub-command calls one function; heavy imports happen only where needed,
-so ``ask`` answers without loading python-telegram-bot.
+chat in a terminal otherwise. Each sub-command calls one function; heavy imports happen only
+where needed, so ``ask`` answers without loading python-telegram-bot. Every failure ends as
+one ``error: …`` line on stderr and exit status 1 (``entry``); the token is never printed.
 """
 
 from __future__ import annotations
