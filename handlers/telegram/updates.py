@@ -7,6 +7,7 @@ control); ``handlers.telegram.register`` adds its methods to the application.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from telegram import Chat, ChatMember, Message, Update
@@ -26,11 +27,13 @@ logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 CHANNEL = "telegram"
 MAX_TEXT = 4096 * 4
+# JSON decoding joins valid surrogate pairs, so any surrogate left in a str is a lone one
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
-    """Make text safe to store and send: lone surrogates (invalid UTF-16) become U+FFFD."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    """Make text safe to store and send: each lone surrogate (invalid UTF-16) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def user_of(update: Update) -> UserRef | None:

@@ -297,7 +297,7 @@ class FakeTelegram:
                     status, payload = 400, bad_request("can't parse request body").payload()
                 else:
                     status, payload = await self._handle(target, params)
-                data = json.dumps(payload, ensure_ascii=False).encode()
+                data = _json_bytes(payload)
                 writer.write(
                     f"HTTP/1.1 {status} {_phrase(status)}\r\nContent-Length: "
                     f"{len(data)}\r\nContent-Type: application/json\r\n\r\n".encode()
@@ -655,6 +655,14 @@ class FakeTelegram:
                 }
             }
         )
+
+
+def _json_bytes(payload: JSONDict) -> bytes:
+    """Encode an answer; text with lone surrogates goes out \\u-escaped, as Telegram sends it."""
+    try:
+        return json.dumps(payload, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(payload).encode()
 
 
 def _inline(markup: Any) -> JSONDict | None:
