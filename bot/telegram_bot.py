@@ -17,63 +17,75 @@ from bot.push import lesson_round
 from bot.scheduling import Scheduler
 from bot.services import Services, open_services
 from faq.channel import Sender
-from handlers.telegram import ALLOWED_UPDATES
-from handlers.telegram.app import build_application, set_commands
+from handlers.telegram.app import TelegramApp, build_application, set_commands
 from handlers.telegram.updates import CHANNEL, TelegramHandlers
 
 __all__ = ["TelegramChannel", "TelegramRuntime", "run_polling", "until_signalled"]
 
 logger = logging.getLogger(__name__)
+STOP_GRACE = 3.0  # seconds running handlers get at shutdown before they are cut off
 
 
 @dataclass
 class TelegramChannel:
     """Telegram for the web server (``bot.web.WebChannel``): long polling by default."""
 
-    app: Application  # type: ignore[type-arg]
-    handlers: TelegramHandlers
-    polling: bool = True
-    poll_timeout: int = 10
+    parts: TelegramApp
+    stop_grace: float = STOP_GRACE
     name: str = field(default=CHANNEL)
 
     @classmethod
-    def build(cls, settings: Settings, services: Services) -> TelegramChannel:
+    def build(
+        cls, settings: Settings, services: Services, *, poll_timeout: int = 10
+    ) -> TelegramChannel:
         """Build the application for these settings, wired to the services' core."""
         assert settings.token is not None
         install_token_filter(settings.token)
-        app, handlers = build_application(
+        parts = build_application(
             settings.token,
             settings.base_url,
             services.conversation,
+            services.store,
             concurrency=settings.concurrency,
+            poll_timeout=poll_timeout,
         )
-        return cls(app, handlers)
+        return cls(parts)
+
+    @property
+    def app(self) -> Application:  # type: ignore[type-arg]
+        """Return the python-telegram-bot application."""
+        return self.parts.app
+
+    @property
+    def handlers(self) -> TelegramHandlers:
+        """Return the update handlers."""
+        return self.parts.handlers
 
     @property
     def sender(self) -> Sender:
         """Return what lesson rounds push through."""
-        return self.handlers.output
+        return self.parts.handlers.output
 
     def routes(self) -> Sequence[BaseRoute]:
         """Long polling needs no route."""
         return []
 
     async def start(self) -> None:
-        """Initialise the bot (getMe), publish commands, start polling."""
+        """Initialise the bot (getMe), publish commands, replay the inbox, start receiving."""
         await self.app.initialize()
         await set_commands(self.app.bot)
-        if self.polling:
-            assert self.app.updater is not None
-            await self.app.updater.start_polling(
-                poll_interval=0.0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
-            )
         await self.app.start()
+        await self.parts.intake.replay()
+        if self.parts.poller is not None:
+            await self.app.bot.delete_webhook()  # getUpdates is refused while one is set
+            self.parts.poller.start()
         logger.info("telegram bot @%s is ready", self.app.bot.username)
 
     async def stop(self) -> None:
-        """Stop polling and the application."""
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+        """Stop receiving; unfinished updates stay in the inbox for the next start."""
+        if self.parts.poller is not None:
+            await self.parts.poller.stop()
+        await self.parts.processor.drain(self.stop_grace)
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -94,11 +106,16 @@ class TelegramRuntime:
 
     @classmethod
     async def open(
-        cls, settings: Settings, *, services: Services | None = None, schedule: bool = True
+        cls,
+        settings: Settings,
+        *,
+        services: Services | None = None,
+        schedule: bool = True,
+        poll_timeout: int = 10,
     ) -> TelegramRuntime:
         """Open the services (unless given) and build the channel (not started yet)."""
         services = services or await open_services(settings)
-        channel = TelegramChannel.build(settings, services)
+        channel = TelegramChannel.build(settings, services, poll_timeout=poll_timeout)
         runtime = cls(services, channel)
         if schedule:
             senders = {CHANNEL: channel.sender}
@@ -107,9 +124,10 @@ class TelegramRuntime:
             )
         return runtime
 
-    async def start(self, poll_timeout: int = 10) -> None:
-        """Start polling and the scheduler."""
-        self.channel.poll_timeout = poll_timeout
+    async def start(self, poll_timeout: int | None = None) -> None:
+        """Start polling and the scheduler (``poll_timeout`` overrides the long-poll wait)."""
+        if poll_timeout is not None and self.channel.parts.poller is not None:
+            self.channel.parts.poller.timeout = poll_timeout
         await self.channel.start()
         if self.scheduler is not None:
             self.scheduler.start()
