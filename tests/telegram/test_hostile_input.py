@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
+
+import pytest
 
 from faq import texts
 from tests.telegram.conftest import Harness
@@ -49,3 +53,34 @@ async def test_time_argument_after_a_newline_or_a_tab(harness: Harness) -> None:
         assert texts.UNKNOWN_COMMAND not in reply, text
         sub = await harness.store.get_subscription(await harness.uid(ALICE))
         assert sub is not None and sub.hour == hour, text
+
+
+# -- #9 a malformed update -------------------------------------------------------------------
+
+
+async def test_a_malformed_update_is_skipped_once_and_polling_goes_on(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    bad = harness.tg.push_update(
+        {
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 6201, "type": "private"},
+                "from": {"id": 6201, "is_bot": False},  # no first_name: PTB cannot parse it
+                "text": "hello",
+            }
+        }
+    )
+    reply = await harness.say(6202, "/help")  # fetched after (or with) the bad one
+    assert "/subscribe" in reply[-1]
+    await asyncio.sleep(0.5)
+    polls = [c for c in harness.tg.calls if c.method == "getUpdates"]
+    assert len(polls) < 20  # no tight refetch loop
+    about_bad = [r for r in caplog.records if str(bad["update_id"]) in r.getMessage()]
+    assert len(about_bad) == 1 and "malformed" in about_bad[0].getMessage()
+    assert "Traceback" not in caplog.text
+    assert await harness.store.inbox_pending("telegram") == []
+    harness.tg.message(6201, "/help", first_name="Rina")  # the same user, now well-formed
+    await harness.tg.wait_for(lambda tg: len(tg.sent(6201)) == 1)
