@@ -85,6 +85,7 @@ def build_application(
     register(app, handlers)
     intake = TelegramIntake(inbox, app)
     processor.on_done = intake.done
+    processor.admit = handlers.admit
     poller = None
     if polling:
         poller = Poller(

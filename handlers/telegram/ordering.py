@@ -15,39 +15,59 @@ __all__ = ["PerChatOrderedProcessor"]
 
 logger = logging.getLogger(__name__)
 Hook = Callable[[object], Awaitable[None]]
+Gate = Callable[[object], Awaitable[bool]]
+UNBOUNDED = 1_000_000  # PTB's own semaphore: every update gets a task; our slots bound the work
 
 
 async def _nothing(update: object) -> None:
     return None
 
 
-class PerChatOrderedProcessor(BaseUpdateProcessor):
-    """Up to ``max_concurrent_updates`` at once, but one at a time per chat.
+async def _admit_all(update: object) -> bool:
+    return True
 
-    One slow user must not hold up the others, and a user's second message must not be
-    answered before their first. Locks exist only while a chat has updates in flight.
+
+class PerChatOrderedProcessor(BaseUpdateProcessor):
+    """Up to ``concurrency`` updates at once, but one at a time per chat.
+
+    One slow or flooding user must not hold up the others, and a user's second message must
+    not be answered before their first. So an update first passes ``admit`` (flood control:
+    the excess of a burst is refused before it queues), then waits in its chat's queue (a
+    FIFO lock, existing only while the chat has updates in flight), and only at the head of
+    that queue takes one of the shared slots: a chat's backlog never holds a slot.
     ``on_done`` runs after an update's handler has finished (the inbox marks it done); an
     update cut off by ``stop`` is not done and is replayed at the next start.
     """
 
-    def __init__(self, max_concurrent_updates: int, on_done: Hook = _nothing) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(
+        self, concurrency: int, on_done: Hook = _nothing, admit: Gate = _admit_all
+    ) -> None:
+        super().__init__(UNBOUNDED)
+        self.concurrency = concurrency
         self.on_done = on_done
+        self.admit = admit
+        self._slots = asyncio.Semaphore(concurrency)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Await the update's coroutine under its chat's lock, then report it done."""
+        """Admit the update, queue it behind its chat's earlier ones, run it in a slot."""
         key = _key(update)
         if key is None:
-            await self._handle(update, coroutine)
+            async with self._slots:
+                await self._handle(update, coroutine)
             return
+        # the chat's place in line is taken before the first await, in arrival order
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            if not await self.admit(update):
+                _close(coroutine)
+                await self.on_done(update)
+                return
+            async with lock, self._slots:
                 await self._handle(update, coroutine)
         finally:
             self._waiting[key] -= 1
