@@ -42,6 +42,7 @@ class Settings:
     concurrency: int
     push_rate: float
     push_concurrency: int
+    send_rate: float = 28.0
     host: str = "0.0.0.0"
     port: int = 8080
 
@@ -69,6 +70,8 @@ class Settings:
             concurrency=_int(env, "BOT_CONCURRENCY", 32, 1, 512),
             push_rate=float(_int(env, "PUSH_RATE", 28, 1, 30)),
             push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
+            # Telegram: about 30 messages/s per bot; more only against a server without limits
+            send_rate=float(_int(env, "TELEGRAM_SEND_RATE", 28, 1, 1000)),
             host=env.get("HOST", "").strip() or "0.0.0.0",
             port=_int(env, "PORT", 8080, 1, 65535),
         )

@@ -48,6 +48,7 @@ class TelegramChannel:
             services.store,
             concurrency=settings.concurrency,
             poll_timeout=poll_timeout,
+            send_rate=settings.send_rate,
         )
         return cls(parts)
 

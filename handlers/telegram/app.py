@@ -13,6 +13,7 @@ from faq.engine import Conversation
 from handlers.flood import FloodGuard
 from handlers.telegram import ALLOWED_UPDATES, register
 from handlers.telegram.intake import TelegramIntake
+from handlers.telegram.limiter import OutgoingLimiter
 from handlers.telegram.ordering import PerChatOrderedProcessor
 from handlers.telegram.output import TelegramOutput
 from handlers.telegram.polling import Poller
@@ -53,11 +54,14 @@ def build_application(
     concurrency: int,
     polling: bool = True,
     poll_timeout: int = 10,
+    send_rate: float = 28.0,
 ) -> TelegramApp:
     """Build the Application with every handler wired to ``conversation``.
 
     PTB's Updater is not used: updates come from our ``Poller`` (long polling) or from the
     webhook route, both through the inbox (``TelegramIntake``) into ``app.update_queue``.
+    Every message the bot sends (replies and pushes) is paced by one ``OutgoingLimiter`` at
+    ``send_rate`` per second.
     """
     request = HTTPXRequest(
         connection_pool_size=concurrency + 4,
@@ -78,7 +82,7 @@ def build_application(
     )
     handlers = TelegramHandlers(
         conversation,
-        TelegramOutput(app.bot),
+        TelegramOutput(app.bot, OutgoingLimiter(send_rate)),
         flood=FloodGuard(limit=20, window=10.0),
         flood_buttons=FloodGuard(limit=60, window=10.0),
     )

@@ -90,9 +90,7 @@ class TelegramIntake:
         try:
             update = Update.de_json(raw, self.app.bot)
         except Exception as exc:  # e.g. `from` without `first_name`
-            logger.warning(
-                "skipping malformed update %s (%s)", update_id, type(exc).__name__
-            )
+            logger.warning("skipping malformed update %s (%s)", update_id, type(exc).__name__)
             await self.inbox.inbox_done(CHANNEL, str(update_id))
             return Accepted.MALFORMED
         await self.app.update_queue.put(update)

@@ -113,4 +113,3 @@ async def test_pending_updates_are_replayed_at_start(tmp_path: Path) -> None:
             assert await runtime.services.store.inbox_pending("telegram") == []
         finally:
             await runtime.stop()
-
