@@ -113,3 +113,31 @@ async def test_pending_updates_are_replayed_at_start(tmp_path: Path) -> None:
             assert await runtime.services.store.inbox_pending("telegram") == []
         finally:
             await runtime.stop()
+
+
+async def test_sigterm_while_replies_wait_out_a_long_retry_after(tmp_path: Path) -> None:
+    """Telegram says "retry after 30 s"; SIGTERM stops within 10 s and keeps the work."""
+    db = tmp_path / "term.sqlite3"
+    async with FakeTelegram() as tg:
+        bot = await start_bot(tg, db, concurrency=4)
+        try:
+            await tg.wait_for(lambda t: any(c.method == "setMyCommands" for c in t.calls), 30)
+            tg.fail_next("sendMessage", 429, retry_after=30)
+            tg.message(8101, "/help")
+            await tg.wait_for(lambda t: any(c.status == 429 for c in t.calls), timeout=10)
+            stopping = asyncio.get_running_loop().time()
+            bot.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(bot.wait(), timeout=20)
+            took = asyncio.get_running_loop().time() - stopping
+            assert bot.returncode == 0
+            assert took < 10, took
+            assert not tg.sent(8101)
+            store = await Store.open(db)
+            assert [event for event, _ in await store.inbox_pending("telegram")] == ["1"]
+            await store.close()
+            bot = await start_bot(tg, db, concurrency=4)  # the next start answers it
+            await tg.wait_for(lambda t: len(t.sent(8101)) == 1, timeout=30)
+        finally:
+            if bot.returncode is None:
+                bot.terminate()
+                await bot.wait()
