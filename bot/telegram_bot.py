@@ -1,4 +1,8 @@
-"""The Telegram channel as a running service: application, handlers, polling or webhook."""
+"""The Telegram channel as a running service: application, handlers, polling or webhook.
+
+``TelegramRuntime`` (``python main.py run``) always polls; the web server (``serve``) runs
+``TelegramChannel`` in webhook mode when ``WEBHOOK_BASE_URL`` is set.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from starlette.routing import BaseRoute
 from telegram.ext import Application
@@ -17,8 +21,10 @@ from bot.push import lesson_round
 from bot.scheduling import Scheduler
 from bot.services import Services, open_services
 from faq.channel import Sender
+from handlers.telegram import ALLOWED_UPDATES
 from handlers.telegram.app import TelegramApp, build_application, set_commands
 from handlers.telegram.updates import CHANNEL, TelegramHandlers
+from handlers.telegram.webhook import webhook_route
 
 __all__ = ["TelegramChannel", "TelegramRuntime", "run_polling", "until_signalled"]
 
@@ -28,9 +34,16 @@ STOP_GRACE = 3.0  # seconds running handlers get at shutdown before they are cut
 
 @dataclass
 class TelegramChannel:
-    """Telegram for the web server (``bot.web.WebChannel``): long polling by default."""
+    """Telegram for the web server (``bot.web.WebChannel``).
+
+    Long polling by default; with ``WEBHOOK_BASE_URL`` set, a webhook (``POST /telegram``)
+    registered with setWebhook at start. Both feed the same inbox and handlers.
+    """
 
     parts: TelegramApp
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_max_connections: int = 40
     stop_grace: float = STOP_GRACE
     name: str = field(default=CHANNEL)
 
@@ -47,10 +60,16 @@ class TelegramChannel:
             services.conversation,
             services.store,
             concurrency=settings.concurrency,
+            polling=settings.telegram_webhook_url is None,
             poll_timeout=poll_timeout,
             send_rate=settings.send_rate,
         )
-        return cls(parts)
+        return cls(
+            parts,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=settings.webhook_secret,
+            webhook_max_connections=settings.webhook_max_connections,
+        )
 
     @property
     def app(self) -> Application:  # type: ignore[type-arg]
@@ -68,8 +87,10 @@ class TelegramChannel:
         return self.parts.handlers.output
 
     def routes(self) -> Sequence[BaseRoute]:
-        """Long polling needs no route."""
-        return []
+        """Return ``POST /telegram`` in webhook mode; long polling needs no route."""
+        if self.webhook_url is None or self.webhook_secret is None:
+            return []
+        return [webhook_route(self.parts.intake, self.webhook_secret)]
 
     async def start(self) -> None:
         """Initialise the bot (getMe), publish commands, replay the inbox, start receiving."""
@@ -80,6 +101,14 @@ class TelegramChannel:
         if self.parts.poller is not None:
             await self.app.bot.delete_webhook()  # getUpdates is refused while one is set
             self.parts.poller.start()
+        elif self.webhook_url is not None:
+            await self.app.bot.set_webhook(
+                url=self.webhook_url,
+                secret_token=self.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=self.webhook_max_connections,
+            )
+            logger.info("telegram webhook set to %s", self.webhook_url)
         logger.info("telegram bot @%s is ready", self.app.bot.username)
 
     async def stop(self) -> None:
@@ -116,7 +145,8 @@ class TelegramRuntime:
     ) -> TelegramRuntime:
         """Open the services (unless given) and build the channel (not started yet)."""
         services = services or await open_services(settings)
-        channel = TelegramChannel.build(settings, services, poll_timeout=poll_timeout)
+        polling = replace(settings, webhook_base_url=None)  # a runtime has no web server
+        channel = TelegramChannel.build(polling, services, poll_timeout=poll_timeout)
         runtime = cls(services, channel)
         if schedule:
             senders = {CHANNEL: channel.sender}

@@ -14,6 +14,7 @@ may show twice.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from enum import Enum
@@ -45,6 +46,8 @@ class TelegramIntake:
     def __init__(self, inbox: InboxStorage, app: Application) -> None:  # type: ignore[type-arg]
         self.inbox = inbox
         self.app = app
+        # webhook requests arrive concurrently: queue them in the order they were stored
+        self._order = asyncio.Lock()
 
     async def accept(self, raw: dict[str, Any]) -> Accepted:
         """Store one raw update (a JSON object) and queue it unless it is a repeat.
@@ -55,11 +58,12 @@ class TelegramIntake:
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             logger.warning("skipping an update without a numeric update_id")
             return Accepted.MALFORMED
-        stored = await self.inbox.inbox_put(CHANNEL, str(update_id), json.dumps(raw))
-        if not stored:
-            logger.info("update %s was delivered again; handled once", update_id)
-            return Accepted.DUPLICATE
-        return await self._enqueue(update_id, raw)
+        async with self._order:
+            stored = await self.inbox.inbox_put(CHANNEL, str(update_id), json.dumps(raw))
+            if not stored:
+                logger.info("update %s was delivered again; handled once", update_id)
+                return Accepted.DUPLICATE
+            return await self._enqueue(update_id, raw)
 
     async def replay(self) -> int:
         """Queue every update stored but not done (at start); return how many."""

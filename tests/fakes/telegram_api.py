@@ -47,7 +47,12 @@ STRING_PARAMS = frozenset(
     "description short_description name title query emoji business_connection_id".split()
 )
 RATE_LIMITED = frozenset({"sendmessage", "editmessagetext"})
-TRIVIAL_METHODS = "deletewebhook sendchataction close logout setmydescription setchatmenubutton"
+TRIVIAL_METHODS = "sendchataction close logout setmydescription setchatmenubutton"
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+    "delete the webhook first"
+)
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 _TAG_RE = re.compile(
     r"<(/?)([A-Za-z][\w-]*)((?:\s+[\w-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*>"
@@ -232,6 +237,13 @@ class FakeTelegram:
         self._blocked: set[ChatId] = set()
         self._faults: list[_Fault] = []
         self._windows: defaultdict[Any, deque[float]] = defaultdict(deque)  # "all" or chat id
+        # webhook mode: setWebhook's parameters, the delivery workers and what they did
+        self.webhook: JSONDict | None = None
+        self.webhook_deliveries: list[tuple[int, int, float]] = []  # update_id, status, time
+        self._webhook_workers: list[asyncio.Task[None]] = []
+        self._webhook_wakers: list[asyncio.Event] = []
+        self._webhook_taken: set[int] = set()  # update ids being delivered
+        self._webhook_busy: set[Any] = set()  # chats with a delivery in flight
         self._methods: dict[str, Callable[[JSONDict], Any]] = {
             "getme": lambda _: {
                 **self.bot_user,
@@ -246,6 +258,9 @@ class FakeTelegram:
             "deletemessage": self._delete_message,
             "setmycommands": self._set_my_commands,
             "getmycommands": lambda params: self.commands.get(_scope(params), []),
+            "setwebhook": self._set_webhook,
+            "deletewebhook": self._delete_webhook,
+            "getwebhookinfo": self._webhook_info,
             **{name: lambda _: True for name in TRIVIAL_METHODS.split()},
         }
 
@@ -253,6 +268,7 @@ class FakeTelegram:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
 
     async def stop(self) -> None:
+        await self._stop_webhook_workers()
         if self._server is not None:
             self._server.close()
             for task in list(self._connections):
@@ -329,6 +345,8 @@ class FakeTelegram:
             self._check_faults(name, params)
             self._check_rate(name, params)
             if name == "getupdates":
+                if self.webhook is not None:
+                    raise ApiError(409, WEBHOOK_ACTIVE)
                 result = await self._get_updates(params)
             else:
                 result = self._methods[name](params)
@@ -462,6 +480,134 @@ class FakeTelegram:
         self.commands[_scope(params)] = commands
         return True
 
+    # ---------------------------------------------------------------- webhook mode
+    def _set_webhook(self, params: JSONDict) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            return self._delete_webhook(params)
+        if not url.startswith(("https://", "http://127.0.0.1")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not SECRET_RE.fullmatch(str(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        connections = int(params.get("max_connections") or 40)
+        if not 1 <= connections <= 100:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
+        self.webhook = {
+            "url": url,
+            "secret_token": None if secret is None else str(secret),
+            "max_connections": connections,
+            "allowed_updates": params.get("allowed_updates"),
+        }
+        asyncio.get_running_loop().create_task(self._start_webhook_workers(connections))
+        return True
+
+    def _delete_webhook(self, params: JSONDict) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self._wake_webhook()
+        return True
+
+    def _webhook_info(self, params: JSONDict) -> JSONDict:
+        return {
+            "url": self.webhook["url"] if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+            **({"max_connections": self.webhook["max_connections"]} if self.webhook else {}),
+        }
+
+    async def _start_webhook_workers(self, connections: int) -> None:
+        await self._stop_webhook_workers()
+        import httpx  # only webhook tests need an HTTP client
+
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        client = httpx.AsyncClient(timeout=10, limits=limits)
+        self._webhook_wakers = [asyncio.Event() for _ in range(connections)]
+        self._webhook_workers = [
+            asyncio.create_task(self._webhook_worker(client, waker, i == 0))
+            for i, waker in enumerate(self._webhook_wakers)
+        ]
+
+    async def _stop_webhook_workers(self) -> None:
+        workers, self._webhook_workers = self._webhook_workers, []
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+    def _wake_webhook(self) -> None:
+        for waker in self._webhook_wakers:
+            waker.set()
+
+    def _next_for_webhook(self) -> JSONDict | None:
+        """The oldest update not in flight whose chat has nothing in flight (order per chat)."""
+        for update in self._updates:
+            chat = _update_chat(update)
+            if update["update_id"] not in self._webhook_taken and chat not in self._webhook_busy:
+                return update
+        return None
+
+    async def _webhook_worker(self, client: Any, waker: asyncio.Event, owner: bool) -> None:
+        try:
+            while self.webhook is not None:
+                waker.clear()
+                update = self._next_for_webhook()
+                if update is None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(waker.wait(), 1.0)
+                    continue
+                chat = _update_chat(update)
+                self._webhook_taken.add(update["update_id"])
+                self._webhook_busy.add(chat)
+                try:
+                    status = await self.post_to_webhook(update, client=client)
+                finally:
+                    self._webhook_taken.discard(update["update_id"])
+                    self._webhook_busy.discard(chat)
+                if 200 <= status < 300:
+                    self._updates = [u for u in self._updates if u is not update]
+                else:
+                    await asyncio.sleep(0.2)  # Telegram retries later
+                self._wake_webhook()
+        finally:
+            if owner:
+                await client.aclose()
+
+    async def post_to_webhook(
+        self,
+        update: JSONDict | bytes,
+        *,
+        secret: str | None = None,
+        send_secret: bool = True,
+        client: Any = None,
+    ) -> int:
+        """POST one update (or raw bytes) to the webhook as Telegram does; return the status.
+
+        The secret header carries ``secret`` or else the one given to setWebhook; with
+        ``send_secret=False`` there is no header. A network failure counts as status 0.
+        """
+        import httpx
+
+        assert self.webhook is not None, "setWebhook was not called"
+        secret = secret if secret is not None else self.webhook["secret_token"]
+        headers = {"Content-Type": "application/json"}
+        if send_secret and secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        body = update if isinstance(update, bytes) else _json_bytes(update)
+        own = client is None
+        client = client or httpx.AsyncClient(timeout=10)
+        try:
+            response = await client.post(self.webhook["url"], content=body, headers=headers)
+            status = response.status_code
+        except httpx.HTTPError:
+            status = 0
+        finally:
+            if own:
+                await client.aclose()
+        if isinstance(update, dict):
+            self.webhook_deliveries.append((update["update_id"], status, time.monotonic()))
+        return status
+
     # ---------------------------------------------------------------- fault injection
     def fail_next(
         self,
@@ -521,6 +667,7 @@ class FakeTelegram:
         self._updates.append(update)
         self._updates.sort(key=lambda queued: queued["update_id"])
         self._new_update.set()
+        self._wake_webhook()
         return update
 
     def _new_message(self, chat_id: ChatId, sender: JSONDict, **fields: Any) -> JSONDict:
@@ -663,6 +810,17 @@ def _json_bytes(payload: JSONDict) -> bytes:
         return json.dumps(payload, ensure_ascii=False).encode()
     except UnicodeEncodeError:
         return json.dumps(payload).encode()
+
+
+def _update_chat(update: JSONDict) -> Any:
+    """The chat (or user) an update belongs to, for per-chat ordering of webhook deliveries."""
+    for kind in ("message", "edited_message", "my_chat_member"):
+        if kind in update and isinstance(update[kind], dict):
+            return update[kind].get("chat", {}).get("id")
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        return (query.get("from") or {}).get("id")
+    return update.get("update_id")
 
 
 def _inline(markup: Any) -> JSONDict | None:
