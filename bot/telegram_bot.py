@@ -118,6 +118,7 @@ class TelegramChannel:
         await self.parts.processor.drain(self.stop_grace)
         if self.app.running:
             await self.app.stop()
+        await self.parts.intake.flush()
         await self.app.shutdown()
 
 

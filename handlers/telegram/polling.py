@@ -87,15 +87,23 @@ class Poller:
         results = data.get("result")
         if not isinstance(results, list):
             raise _ApiRefused("result is not a list")
-        for raw in results:
-            update_id = raw.get("update_id") if isinstance(raw, dict) else None
-            if not isinstance(update_id, int) or isinstance(update_id, bool):
-                logger.warning("getUpdates returned an item without update_id; skipped")
-                continue
-            if update_id < self.offset:
-                continue
-            await self.intake.accept(raw)  # stored before the offset moves past it
-            self.offset = update_id + 1
+        fresh = [raw for raw in results if _update_id(raw) is not None]
+        fresh = [raw for raw in fresh if raw["update_id"] >= self.offset]
+        if len(fresh) < len(results):
+            logger.info(
+                "getUpdates: %d item(s) without a new update_id skipped", len(results) - len(fresh)
+            )
+        if not fresh:
+            return
+        await self.intake.accept_many(fresh)  # stored before the offset moves past them
+        self.offset = max(raw["update_id"] for raw in fresh) + 1
+
+
+def _update_id(raw: Any) -> int | None:
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    if isinstance(update_id, int) and not isinstance(update_id, bool):
+        return update_id
+    return None
 
 
 class _ApiRefused(Exception):

@@ -241,7 +241,7 @@ class FakeTelegram:
         self.webhook: JSONDict | None = None
         self.webhook_deliveries: list[tuple[int, int, float]] = []  # update_id, status, time
         self._webhook_workers: list[asyncio.Task[None]] = []
-        self._webhook_wakers: list[asyncio.Event] = []
+        self._webhook_idle: list[asyncio.Event] = []  # wakers of workers with nothing to do
         self._webhook_taken: set[int] = set()  # update ids being delivered
         self._webhook_busy: set[Any] = set()  # chats with a delivery in flight
         self._methods: dict[str, Callable[[JSONDict], Any]] = {
@@ -506,7 +506,7 @@ class FakeTelegram:
         self.webhook = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
-        self._wake_webhook()
+        self._wake_webhook(everyone=True)
         return True
 
     def _webhook_info(self, params: JSONDict) -> JSONDict:
@@ -519,14 +519,9 @@ class FakeTelegram:
 
     async def _start_webhook_workers(self, connections: int) -> None:
         await self._stop_webhook_workers()
-        import httpx  # only webhook tests need an HTTP client
-
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        client = httpx.AsyncClient(timeout=10, limits=limits)
-        self._webhook_wakers = [asyncio.Event() for _ in range(connections)]
+        self._webhook_idle = []
         self._webhook_workers = [
-            asyncio.create_task(self._webhook_worker(client, waker, i == 0))
-            for i, waker in enumerate(self._webhook_wakers)
+            asyncio.create_task(self._webhook_worker()) for _ in range(connections)
         ]
 
     async def _stop_webhook_workers(self) -> None:
@@ -535,9 +530,13 @@ class FakeTelegram:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
 
-    def _wake_webhook(self) -> None:
-        for waker in self._webhook_wakers:
+    def _wake_webhook(self, everyone: bool = False) -> None:
+        """Wake one idle delivery worker (all of them when the webhook changes)."""
+        while self._webhook_idle:
+            waker = self._webhook_idle.pop()
             waker.set()
+            if not everyone:
+                return
 
     def _next_for_webhook(self) -> JSONDict | None:
         """The oldest update not in flight whose chat has nothing in flight (order per chat)."""
@@ -547,20 +546,26 @@ class FakeTelegram:
                 return update
         return None
 
-    async def _webhook_worker(self, client: Any, waker: asyncio.Event, owner: bool) -> None:
+    async def _webhook_worker(self) -> None:
+        """One of Telegram's ``max_connections``: a kept-alive HTTP/1.1 connection."""
+        connection = _HookConnection()
+        waker = asyncio.Event()
         try:
             while self.webhook is not None:
-                waker.clear()
                 update = self._next_for_webhook()
                 if update is None:
+                    waker.clear()
+                    self._webhook_idle.append(waker)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(waker.wait(), 1.0)
+                    with contextlib.suppress(ValueError):
+                        self._webhook_idle.remove(waker)
                     continue
                 chat = _update_chat(update)
                 self._webhook_taken.add(update["update_id"])
                 self._webhook_busy.add(chat)
                 try:
-                    status = await self.post_to_webhook(update, client=client)
+                    status = await self.post_to_webhook(update, connection=connection)
                 finally:
                     self._webhook_taken.discard(update["update_id"])
                     self._webhook_busy.discard(chat)
@@ -568,10 +573,9 @@ class FakeTelegram:
                     self._updates = [u for u in self._updates if u is not update]
                 else:
                     await asyncio.sleep(0.2)  # Telegram retries later
-                self._wake_webhook()
+                self._wake_webhook()  # the chat is free again: its next update may go
         finally:
-            if owner:
-                await client.aclose()
+            connection.close()
 
     async def post_to_webhook(
         self,
@@ -579,31 +583,26 @@ class FakeTelegram:
         *,
         secret: str | None = None,
         send_secret: bool = True,
-        client: Any = None,
+        connection: _HookConnection | None = None,
     ) -> int:
         """POST one update (or raw bytes) to the webhook as Telegram does; return the status.
 
         The secret header carries ``secret`` or else the one given to setWebhook; with
         ``send_secret=False`` there is no header. A network failure counts as status 0.
         """
-        import httpx
-
         assert self.webhook is not None, "setWebhook was not called"
         secret = secret if secret is not None else self.webhook["secret_token"]
         headers = {"Content-Type": "application/json"}
         if send_secret and secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
         body = update if isinstance(update, bytes) else _json_bytes(update)
-        own = client is None
-        client = client or httpx.AsyncClient(timeout=10)
+        own = connection is None
+        connection = connection or _HookConnection()
         try:
-            response = await client.post(self.webhook["url"], content=body, headers=headers)
-            status = response.status_code
-        except httpx.HTTPError:
-            status = 0
+            status = await connection.post(self.webhook["url"], headers, body)
         finally:
             if own:
-                await client.aclose()
+                connection.close()
         if isinstance(update, dict):
             self.webhook_deliveries.append((update["update_id"], status, time.monotonic()))
         return status
@@ -810,6 +809,58 @@ def _json_bytes(payload: JSONDict) -> bytes:
         return json.dumps(payload, ensure_ascii=False).encode()
     except UnicodeEncodeError:
         return json.dumps(payload).encode()
+
+
+class _HookConnection:
+    """A minimal kept-alive HTTP/1.1 client for webhook deliveries (cheap on CPU, unlike a
+    full client, so that benchmarks measure the bot rather than the fake)."""
+
+    def __init__(self) -> None:
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def post(self, url: str, headers: dict[str, str], body: bytes) -> int:
+        """Return the status, 0 if the connection failed."""
+        parts = urlsplit(url)
+        for attempt in range(2):  # a kept-alive connection the server closed: reconnect once
+            try:
+                if self._writer is None:
+                    self._reader, self._writer = await asyncio.open_connection(
+                        parts.hostname, parts.port or 80
+                    )
+                assert self._reader is not None
+                head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+                self._writer.write(
+                    f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}"
+                    f"Content-Length: {len(body)}\r\n\r\n".encode("latin-1")
+                    + body
+                )
+                await self._writer.drain()
+                status_line = await self._reader.readline()
+                if not status_line:
+                    raise ConnectionError("closed")
+                status = int(status_line.split()[1])
+                length, close = 0, False
+                while (line := (await self._reader.readline()).strip()) != b"":
+                    key, _, value = line.decode("latin-1").partition(":")
+                    if key.strip().lower() == "content-length":
+                        length = int(value.strip())
+                    elif key.strip().lower() == "connection" and "close" in value.lower():
+                        close = True
+                await self._reader.readexactly(length)
+                if close:
+                    self.close()
+                return status
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
+                self.close()
+                if attempt == 1:
+                    return 0
+        return 0
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
 
 
 def _update_chat(update: JSONDict) -> Any:
