@@ -8,7 +8,9 @@ Used by interactive replies and by lesson pushes alike. The policy (``classify``
   too;
 * 403, and 400 "chat not found" / "user is deactivated" → UNREACHABLE: the caller marks the
   user so that nothing more is sent until they write again;
-* timeouts, 5xx and network errors → RETRY with backoff, a few times;
+* timeouts, 5xx and network errors → RETRY with backoff (a reply keeps trying for up to
+  five minutes, so an API outage loses nothing in flight; a push tries once and the round
+  retries);
 * any other 400 → DROPPED: our message is wrong; retrying would fail the same way (logged).
 """
 
@@ -32,7 +34,11 @@ __all__ = ["TelegramOutput", "classify", "retry_seconds"]
 
 logger = logging.getLogger(__name__)
 _UNREACHABLE_400 = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
-MAX_FAILURES = 5  # timeouts/5xx in a row before a reply is given up
+# A reply keeps trying through timeouts, 5xx and network errors for this long (an API outage
+# must not lose the replies in flight); a button acknowledgement expires after ~15 s anyway.
+REPLY_PATIENCE = 300.0
+ACK_PATIENCE = 10.0
+MAX_BACKOFF = 5.0
 
 
 def retry_seconds(value: object) -> float:
@@ -116,19 +122,27 @@ class TelegramOutput:
     async def answer_callback(self, query_id: str, text: str | None = None) -> None:
         """Acknowledge a button press (with an optional pop-up); failures are only logged."""
         result = await self._patient(
-            lambda: self.bot.answer_callback_query(query_id, text=text), "answerCallbackQuery"
+            lambda: self.bot.answer_callback_query(query_id, text=text),
+            "answerCallbackQuery",
+            patience=ACK_PATIENCE,
         )
         if result.outcome is not Outcome.SENT:
             logger.info("answerCallbackQuery: %s", result.outcome.value)
 
     async def _patient(
-        self, call: Callable[[], Awaitable[Any]], what: str, *, limited: bool = False
+        self,
+        call: Callable[[], Awaitable[Any]],
+        what: str,
+        *,
+        limited: bool = False,
+        patience: float = REPLY_PATIENCE,
     ) -> SendResult:
         """Run one Bot API call under the error policy, waiting and retrying as it says.
 
         ``limited`` calls (messages) take a reply slot from the limiter before each try.
         """
-        failures, delay = 0, 0.5
+        failures, delay = 0, 0.25
+        give_up_at = asyncio.get_running_loop().time() + patience
         while True:
             if limited:
                 await self.limiter.acquire(Priority.REPLY)
@@ -151,12 +165,12 @@ class TelegramOutput:
                     await asyncio.sleep(result.retry_after)
                 continue
             failures += 1
-            if failures >= MAX_FAILURES:
+            if asyncio.get_running_loop().time() + delay > give_up_at:
                 logger.warning("%s failed %d times, giving up: %s", what, failures, error)
                 return result
             logger.warning("%s failed (attempt %d): %s", what, failures, error)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 8.0)
+            delay = min(delay * 2, MAX_BACKOFF)
 
     def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
         markup = keyboard(reply)

@@ -141,3 +141,15 @@ async def test_sigterm_while_replies_wait_out_a_long_retry_after(tmp_path: Path)
             if bot.returncode is None:
                 bot.terminate()
                 await bot.wait()
+
+
+async def test_replies_in_flight_survive_an_api_outage(harness: Harness) -> None:
+    """The API fails every send for several seconds (more tries than before): no reply lost."""
+    users = [5500 + i for i in range(5)]
+    for user in users:
+        harness.tg.fail_next("sendMessage", 502, count=6, chat_id=user)
+        harness.tg.message(user, "/help")
+    await harness.tg.wait_for(lambda t: all(t.sent(u) for u in users), timeout=30)
+    failed = [c for c in harness.tg.calls if c.method == "sendMessage" and c.status == 502]
+    assert len(failed) == 30
+    assert await harness.store.inbox_pending("telegram") == []
