@@ -29,6 +29,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from db.protocol import InboxStorage
+from handlers import metrics
 
 __all__ = ["Accepted", "TelegramIntake"]
 
@@ -49,6 +50,11 @@ class Accepted(Enum):
     MALFORMED = "malformed"  # not an update PTB can read: skipped (stored as done if it had an id)
 
 
+_OUTCOME = {
+    Accepted.NEW: "handled",
+    Accepted.DUPLICATE: "duplicate",
+    Accepted.MALFORMED: "ignored",
+}
 _Waiting = tuple[int, dict[str, Any], "asyncio.Future[Accepted]"]
 
 
@@ -80,6 +86,7 @@ class TelegramIntake:
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
             if not isinstance(update_id, int) or isinstance(update_id, bool):
                 logger.warning("skipping an update without a numeric update_id")
+                metrics.inbound.labels(CHANNEL, "ignored").inc()
                 results.append(Accepted.MALFORMED)
                 continue
             waiting: asyncio.Future[Accepted] = loop.create_future()
@@ -97,6 +104,7 @@ class TelegramIntake:
                     CHANNEL, [(str(uid), json.dumps(raw)) for uid, raw, _ in batch]
                 )
             except Exception as exc:  # not stored: not acknowledged, delivered again
+                metrics.inbound.labels(CHANNEL, "failed").inc(len(batch))
                 for _, _, waiting in batch:
                     if not waiting.done():
                         waiting.set_exception(exc)
@@ -108,6 +116,7 @@ class TelegramIntake:
                 else:
                     logger.info("update %s was delivered again; handled once", update_id)
                     result = Accepted.DUPLICATE
+                metrics.inbound.labels(CHANNEL, _OUTCOME[result]).inc()
                 if not waiting.done():
                     waiting.set_result(result)
 

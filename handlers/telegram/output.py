@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from faq import texts
 from faq.channel import Outcome, SendResult
 from faq.replies import Reply
+from handlers import metrics
 from handlers.telegram.limiter import OutgoingLimiter, Priority
 from handlers.telegram.render import keyboard, render_text, split_text
 
@@ -115,6 +116,7 @@ class TelegramOutput:
                     "sendMessage",
                     limited=True,
                 )
+                metrics.outbound.labels("telegram", "reply", result.outcome.value).inc()
                 if result.outcome is not Outcome.SENT:
                     return result.outcome
         return Outcome.SENT
@@ -209,5 +211,7 @@ class TelegramOutput:
                 self.limiter.pause(result.retry_after)
             if result.outcome is not Outcome.SENT:
                 logger.warning("lesson push: %s (%s)", result.outcome.value, exc)
+            metrics.outbound.labels("telegram", "push", result.outcome.value).inc()
             return result
+        metrics.outbound.labels("telegram", "push", Outcome.SENT.value).inc()
         return SendResult(Outcome.SENT)

@@ -17,6 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from handlers import metrics
 from handlers.telegram.intake import Accepted, TelegramIntake
 
 __all__ = ["MAX_BODY", "SECRET_HEADER", "webhook_route"]
@@ -33,16 +34,19 @@ def webhook_route(intake: TelegramIntake, secret: str, path: str = "/telegram") 
     async def receive(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
+            metrics.inbound.labels("telegram", "rejected").inc()
             logger.warning("telegram webhook: request without the right secret refused")
             return JSONResponse({"error": "forbidden"}, 403)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY:
+            metrics.inbound.labels("telegram", "rejected").inc()
             return JSONResponse({"error": "too large"}, 413)
         body = bytearray()
         try:
             async for chunk in request.stream():
                 body += chunk
                 if len(body) > MAX_BODY:
+                    metrics.inbound.labels("telegram", "rejected").inc()
                     return JSONResponse({"error": "too large"}, 413)
         except ClientDisconnect:
             return Response(status_code=400)
@@ -50,8 +54,10 @@ def webhook_route(intake: TelegramIntake, secret: str, path: str = "/telegram") 
             raw = json.loads(body)
         except ValueError:
             logger.warning("telegram webhook: body is not JSON")
+            metrics.inbound.labels("telegram", "rejected").inc()
             return JSONResponse({"error": "not JSON"}, 400)
         if not isinstance(raw, dict):
+            metrics.inbound.labels("telegram", "rejected").inc()
             return JSONResponse({"error": "not an update"}, 400)
         try:
             accepted = await intake.accept(raw)

@@ -110,6 +110,15 @@ async def test_webhook_mode_end_to_end(tmp_path: Path) -> None:
             assert stored == 1 + 6 + 1 + 1  # nothing refused was stored
             assert pending == []
             assert not [c for c in tg.calls if c.method == "getUpdates"]  # no polling
+            metrics = (await wait_http(f"http://127.0.0.1:{port}/metrics")).text
+            inbound = 'bot_inbound_events_total{channel="telegram",outcome="%s"} %s'
+            assert inbound % ("rejected", "6.0") in metrics  # 3 × 403, 2 × 400, 1 × 413
+            assert inbound % ("duplicate", "1.0") in metrics
+            assert inbound % ("handled", "9.0") in metrics
+            assert (
+                'bot_outbound_messages_total{channel="telegram",kind="reply",outcome="sent"}'
+                in metrics
+            )
         finally:
             proc.send_signal(signal.SIGTERM)
             _out, err = await asyncio.wait_for(proc.communicate(), 15)
