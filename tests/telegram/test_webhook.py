@@ -153,3 +153,10 @@ def test_webhook_settings() -> None:
         Settings.from_env(
             {**base, "WEBHOOK_BASE_URL": "https://b.example", "WEBHOOK_MAX_CONNECTIONS": "0"}
         )
+
+
+def test_send_rate_setting() -> None:
+    assert Settings.from_env({}).send_rate == 28.0
+    assert Settings.from_env({"TELEGRAM_SEND_RATE": "1000"}).send_rate == 1000.0
+    with pytest.raises(ConfigError, match="TELEGRAM_SEND_RATE"):
+        Settings.from_env({"TELEGRAM_SEND_RATE": "0"})
