@@ -55,8 +55,8 @@ class OutgoingLimiter:
 
     @property
     def waiting(self) -> int:
-        """Return how many sends wait for a slot."""
-        return len(self._waiters)
+        """Return how many sends wait for a slot (cancelled ones are skipped later)."""
+        return sum(not slot.done() for _, _, slot in self._waiters)
 
     async def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()
