@@ -1,8 +1,9 @@
 """Entry point: ``python main.py [run|chat|ask|validate|push|migrate|unanswered]``.
 
-With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set and the console
-chat in a terminal otherwise. Each sub-command calls one function; heavy imports happen only
-where needed, so ``ask`` answers without loading python-telegram-bot. Every failure ends as
+With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set (the web server,
+``serve``, when WEBHOOK_BASE_URL is set too) and the console chat otherwise. Each
+sub-command calls one function; heavy imports happen only where needed,
+so ``ask`` answers without loading python-telegram-bot Every failure ends as
 one ``error: …`` line on stderr and exit status 1 (``entry``); the token is never printed.
 """
 
@@ -102,8 +103,13 @@ def cmd_chat(_: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the Telegram bot (long polling), or the console chat when no token is set."""
+    """Run the Telegram bot (long polling), or the console chat when no token is set.
+
+    With WEBHOOK_BASE_URL set, the web server runs instead (``serve``): webhooks need it.
+    """
     settings = _settings()
+    if settings.webhook_base_url is not None:
+        return cmd_serve(args)
     if settings.token is None and not sys.stdin.isatty():
         from bot.errors import StartupError
 

@@ -421,6 +421,43 @@ class Store:
             )
             return cur.rowcount > 0
 
+    async def inbox_put_many(self, channel: str, events: list[tuple[str, str]]) -> set[str]:
+        """Store (event id, payload) pairs in one transaction; return the ids new to the inbox.
+
+        A repeat, stored before or earlier in the same list, is not new.
+        """
+        now = _now()
+        async with self._tx() as conn:
+            seen: set[str] = set()
+            ids = [event_id for event_id, _ in events]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                cur = await conn.execute(
+                    f"SELECT event_id FROM inbox WHERE channel = ? AND event_id IN ({marks})",
+                    (channel, *chunk),
+                )
+                seen.update(str(row[0]) for row in await cur.fetchall())
+            rows = []
+            for event_id, payload in events:
+                if event_id not in seen:
+                    seen.add(event_id)
+                    rows.append((channel, event_id, payload, now))
+            await conn.executemany(
+                "INSERT INTO inbox (channel, event_id, payload, received_at) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+        return {row[1] for row in rows}
+
+    async def inbox_done_many(self, channel: str, event_ids: list[str]) -> None:
+        """Mark events handled in one transaction and forget their payloads."""
+        now = _now()
+        async with self._tx() as conn:
+            await conn.executemany(
+                "UPDATE inbox SET done_at = ?, payload = '' WHERE channel = ? AND event_id = ?",
+                [(now, channel, event_id) for event_id in event_ids],
+            )
+
     async def inbox_done(self, channel: str, event_id: str) -> None:
         """Mark an event handled (its replies were sent) and forget its payload."""
         async with self._lock:
