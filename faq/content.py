@@ -619,18 +619,18 @@ def check_ui_texts(path: Path = TEXTS_FILE) -> list[Problem]:
     src = _Source.__new__(_Source)
     src.path, src.lines, src.data = path, lines, {}
     for node in ast.parse(source).body:
-        if not (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
+        if not isinstance(node, ast.Assign):
             continue
         name = ", ".join(t.id for t in node.targets if isinstance(t, ast.Name))
-        value = unicodedata.normalize("NFC", node.value.value)
         seen: set[tuple[int, str]] = set()
-        for found in lint_text(value, placeholders=False):
-            line = src.locate(node.lineno, value, found.offset)
-            if (line, found.message) not in seen:
-                seen.add((line, found.message))
-                problems.append(Problem(path, line, f"{name}: {found.message}", lint=True))
+        # every string in the value: a plain constant, "a" + NAME, a dict of texts…
+        for part in ast.walk(node.value):
+            if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+                continue
+            value = unicodedata.normalize("NFC", part.value)
+            for found in lint_text(value, placeholders=False):
+                line = src.locate(part.lineno, value, found.offset)
+                if (line, found.message) not in seen:
+                    seen.add((line, found.message))
+                    problems.append(Problem(path, line, f"{name}: {found.message}", lint=True))
     return problems

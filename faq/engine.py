@@ -151,7 +151,7 @@ class Conversation:
             )
             return [Reply(texts.UNSURE, buttons=(*rows, *self._menu_row()))]
         if kind is Kind.GREETING:
-            return [Reply(texts.GREETING, buttons=self._menu_row())]
+            return [Reply(texts.greeting(decision.greeting), buttons=self._menu_row())]
         if kind is Kind.THANKS:
             return [Reply(texts.THANKS, buttons=self._menu_row())]
         if kind is Kind.BYE:
