@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from faq.lint import lint_explanations, lint_text, quiz_balance
+from faq.lint import find_placeholders, lint_explanations, lint_text, quiz_balance
 from faq.model import Branch, Content, Fact, Lesson, Quiz, Topic
 
 __all__ = [
@@ -179,9 +179,10 @@ FACT_KEYS = ("claim", "checked", "source")
 
 
 class _Checker:
-    def __init__(self, on: date) -> None:
+    def __init__(self, on: date, lint: bool) -> None:
         self.problems: list[Problem] = []
         self.today = on
+        self.lint = lint
 
     def add(self, src: _Source, line: int, message: str, *, lint: bool = False) -> None:
         self.problems.append(Problem(src.path, line, message, lint))
@@ -189,7 +190,7 @@ class _Checker:
     def voice(self, src: _Source, start: int, value: str, what: str) -> None:
         """Lint a text in the bot's own voice; report each finding on its own line."""
         seen: set[tuple[int, str]] = set()
-        for found in lint_text(value):
+        for found in lint_text(value) if self.lint else find_placeholders(value):
             line = src.locate(start, value, found.offset)
             if (line, found.message) in seen:
                 continue  # one report per line is enough to find it
@@ -511,7 +512,7 @@ def _load_lessons(files: list[Path], topics: dict[str, Topic], check: _Checker) 
                 answer=answer - 1,
                 explanations=explanations,
             )
-            if len(explanations) == len(options):
+            if check.lint and len(explanations) == len(options):
                 eline = src.key_line("explanations", qline)
                 for index, message in lint_explanations(quiz):
                     at = src.locate(eline, explanations[index], 0)
@@ -532,7 +533,7 @@ def _load_lessons(files: list[Path], topics: dict[str, Topic], check: _Checker) 
         missing = sorted(set(range(1, days[-1] + 1)) - set(days))
         check.problems.append(Problem(files[0], 1, f"lesson days have gaps: missing {missing}"))
     balance = quiz_balance([(d, lessons[d].quiz) for d in days if len(lessons[d].quiz.options)])
-    for message in balance.problems():
+    for message in balance.problems() if check.lint else ():
         src, line = quiz_at[days[0]]
         check.add(src, line, message, lint=True)
     return [lessons[d] for d in days]
@@ -571,13 +572,14 @@ def _load_domain_words(path: Path, check: _Checker) -> tuple[str, ...]:
 
 
 def check_content(
-    directory: Path = CONTENT_DIR, *, on: date | None = None
+    directory: Path = CONTENT_DIR, *, on: date | None = None, lint: bool = True
 ) -> tuple[Content, list[Problem]]:
     """Load the content under ``directory`` and return it with every problem found.
 
-    ``on`` is the date a fact's ``checked`` may not be after (default: today in Dhaka).
+    ``on`` is the date a fact's ``checked`` may not be after (default: today in Dhaka);
+    ``lint=False`` skips the style checks (the bot does not need them to start).
     """
-    check = _Checker(on or today())
+    check = _Checker(on or today(), lint)
     topic_files = sorted((directory / "topics").glob("*.toml"))
     lesson_files = sorted((directory / "lessons").glob("*.toml"))
     if not topic_files:
@@ -598,7 +600,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     Lint problems (style) are left to ``python main.py validate``; anything that would make
     the bot show a broken answer, lesson or fact stops the load.
     """
-    content, problems = check_content(directory)
+    content, problems = check_content(directory, lint=False)
     errors = [p for p in problems if not p.lint]
     if errors:
         raise ContentError(errors)

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_REPEAT_SHARE",
     "Finding",
     "QuizBalance",
+    "find_placeholders",
     "lint_explanations",
     "lint_text",
     "quiz_balance",
@@ -72,10 +73,15 @@ _BN_LETTER = "\u0980-\u09ff"
 # A Bangla word that ends in -বো is the colloquial first-person future (করবো, দেবো, যাবো);
 # the প্রমিত form ends in -ব.
 _FUTURE_BO = re.compile(rf"(?<![{_BN_LETTER}])([{_BN_LETTER}]+)বো(?![{_BN_LETTER}])")
-_BANNED = [
-    (re.compile(rf"(?<![{_BN_LETTER}]){re.escape(bad)}"), bad, good)
-    for bad, good in BANNED_SPELLINGS
-]
+_GOOD = dict(BANNED_SPELLINGS)
+# one pass over a text finds every variant (longest first, so "কি ভাবে" is not cut short)
+_BANNED = re.compile(
+    rf"(?<![{_BN_LETTER}])(?:"
+    + "|".join(re.escape(bad) for bad in sorted(_GOOD, key=len, reverse=True))
+    + ")"
+)
+_QUOTES = re.compile('[«»"]')
+_QUOTE_NAMES = {"«": "«", "»": "»", '"': 'straight "'}
 _PLACEHOLDER = re.compile(r"[{}]|\b(?:TODO|TBD|FIXME|XXX|lorem)\b", re.IGNORECASE)
 
 # A course fails when one blind strategy scores above this share of its quizzes.
@@ -96,27 +102,36 @@ class Finding:
 def lint_text(text: str, *, placeholders: bool = True) -> list[Finding]:
     """Check one text in the bot's voice: quotation marks, spellings and placeholders."""
     found: list[Finding] = []
-    for char, name in (("«", "«"), ("»", "»"), ('"', 'straight "')):
-        for at in (i for i, c in enumerate(text) if c == char):
-            found.append(
-                Finding(at, f"quotes: {name} is not used; write “ ” (and ‘ ’ inside quotes)")
+    for match in _QUOTES.finditer(text):
+        name = _QUOTE_NAMES[match.group(0)]
+        found.append(
+            Finding(
+                match.start(), f"quotes: {name} is not used; write “ ” (and ‘ ’ inside quotes)"
             )
+        )
     opening, closing = text.count("“"), text.count("”")
     if opening != closing:
         at = text.find("“" if opening > closing else "”")
         found.append(Finding(at, f"quotes: {opening} “ but {closing} ” (unbalanced)"))
-    for regex, bad, good in _BANNED:
-        for match in regex.finditer(text):
-            found.append(Finding(match.start(), f"spelling: «{bad}» → «{good}»"))
+    for match in _BANNED.finditer(text):
+        bad = match.group(0)
+        found.append(Finding(match.start(), f"spelling: «{bad}» → «{_GOOD[bad]}»"))
     for match in _FUTURE_BO.finditer(text):
         word = match.group(0)
-        if any(bad == word for bad, _ in BANNED_SPELLINGS):
+        if word in _GOOD:
             continue  # already reported by the list
         found.append(Finding(match.start(), f"spelling: «{word}» → «{word[:-1]}» (প্রমিত -ব)"))
     if placeholders:
-        for match in _PLACEHOLDER.finditer(text):
-            found.append(Finding(match.start(), f"placeholder {match.group(0)!r} left in text"))
+        found += find_placeholders(text)
     return sorted(found, key=lambda f: f.offset)
+
+
+def find_placeholders(text: str) -> list[Finding]:
+    """Return every left-over placeholder ({fee}, TODO…): the bot must never show one."""
+    return [
+        Finding(match.start(), f"placeholder {match.group(0)!r} left in text")
+        for match in _PLACEHOLDER.finditer(text)
+    ]
 
 
 RIGHT_PREFIX = "ঠিক।"
