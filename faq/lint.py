@@ -81,6 +81,7 @@ _BANNED = re.compile(
     + ")"
 )
 _QUOTES = re.compile('[«»"]')
+_CURLY = re.compile("[“”‘]")
 _QUOTE_NAMES = {"«": "«", "»": "»", '"': 'straight "'}
 _PLACEHOLDER = re.compile(r"[{}]|\b(?:TODO|TBD|FIXME|XXX|lorem)\b", re.IGNORECASE)
 
@@ -109,6 +110,15 @@ def lint_text(text: str, *, placeholders: bool = True) -> list[Finding]:
                 match.start(), f"quotes: {name} is not used; write “ ” (and ‘ ’ inside quotes)"
             )
         )
+    depth = 0
+    for match in _CURLY.finditer(text):
+        mark = match.group(0)
+        if mark == "“":
+            depth += 1
+        elif mark == "”":
+            depth = max(depth - 1, 0)
+        elif depth == 0:  # ‘ outside “ ”; ’ alone is also an apostrophe, so only ‘ counts
+            found.append(Finding(match.start(), "quotes: ‘ ’ go inside “ ”; write “ ” here"))
     opening, closing = text.count("“"), text.count("”")
     if opening != closing:
         at = text.find("“" if opening > closing else "”")

@@ -459,3 +459,10 @@ def test_lint_problems_do_not_stop_the_bot_but_errors_do(broken_copy: Path) -> N
     path.write_text(text.replace('answer = """\n', 'answer = """\n{placeholder} ', 1), "utf-8")
     with pytest.raises(ContentError):
         load_content(broken_copy)
+
+
+def test_single_quotes_belong_inside_double_ones() -> None:
+    (finding,) = lint_text("তিনি ‘হ্যাঁ’ বললেন।")
+    assert finding.message == "quotes: ‘ ’ go inside “ ”; write “ ” here"
+    assert finding.offset == len("তিনি ")
+    assert lint_text("তিনি বললেন, “এটি ‘নমুনা’ কথা”। Fiverr’s fee.") == []
