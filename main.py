@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from bot.logs import install_redaction, redact, setup_logging
 
@@ -35,15 +36,40 @@ def _settings():  # type: ignore[no-untyped-def]
     return Settings.from_env(os.environ)
 
 
-def cmd_validate(_: argparse.Namespace) -> int:
-    """Check the content files and print every problem with file and line."""
-    from faq.content import CONTENT_DIR, check_content
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check the content files and print every problem with file and line.
 
-    content, problems = check_content(CONTENT_DIR)
+    Facts checked more than ``--stale-days`` days ago are listed as warnings; they do not
+    change the exit status, since a fact is not wrong only because time has passed.
+    """
+    from faq.content import CONTENT_DIR, check_content, check_ui_texts, stale_facts, today
+
+    content, problems = check_content(args.content_dir or CONTENT_DIR)
+    problems += check_ui_texts()
     for problem in problems:
         print(problem)
+    on = today()
+    facts = content.facts()
+    stale = stale_facts(content, args.stale_days, on)
+    for fact in stale:
+        age = (on - fact.checked).days
+        print(
+            f"{fact.file}:{fact.line}: warning: fact checked {fact.checked.isoformat()} is "
+            f"{age} days old (limit {args.stale_days}); check it again at {fact.source}: "
+            f"“{fact.claim}”"
+        )
+    dates = sorted(f.checked for f in facts)
+    span = f", checked {dates[0].isoformat()} to {dates[-1].isoformat()}" if dates else ""
+    print(
+        f"stale-fact report: {len(facts)} dated fact(s){span}; {len(stale)} older than "
+        f"{args.stale_days} days"
+    )
     if problems:
-        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        lint = sum(p.lint for p in problems)
+        print(
+            f"{len(problems)} problem(s) found ({len(problems) - lint} error(s), {lint} lint)",
+            file=sys.stderr,
+        )
         return 1
     print(
         f"ok: {len(content.branches)} branches, {len(content.topics)} topics, "
@@ -238,7 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="match a question and print JSON")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--jsonl", action="store_true", help="one question per stdin line")
-    sub.add_parser("validate", help="check the content files")
+    validate = sub.add_parser("validate", help="check the content files")
+    validate.add_argument(
+        "--stale-days",
+        type=int,
+        default=180,
+        metavar="N",
+        help="warn about facts last checked more than N days ago (default 180)",
+    )
+    validate.add_argument(
+        "--content-dir", type=Path, default=None, help="content directory (default faq/content)"
+    )
     push = sub.add_parser("push", help="one delivery round of the daily lesson")
     push.add_argument("--now", action="store_true", help="treat every delivery time as reached")
     sub.add_parser("migrate", help="create or upgrade the database")

@@ -211,7 +211,7 @@ class Conversation:
             )
             return [Reply(texts.UNSURE, buttons=(*rows, *menu_row()))]
         if kind is Kind.GREETING:
-            return [Reply(texts.GREETING, buttons=menu_row())]
+            return [Reply(texts.greeting(decision.greeting), buttons=menu_row())]
         if kind is Kind.THANKS:
             return [Reply(texts.THANKS, buttons=menu_row())]
         if kind is Kind.BYE:
