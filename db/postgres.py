@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +21,14 @@ import asyncpg
 
 from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
 from db.store import _now, _streaks
+from db.tables import TABLES
 
 __all__ = ["PG_MIGRATIONS_DIR", "PostgresStore"]
 
 logger = logging.getLogger(__name__)
 PG_MIGRATIONS_DIR = Path(__file__).with_name("migrations") / "postgres"
 _MIGRATION_LOCK = 7_405_113  # advisory lock id: one migrating process at a time
+_ROUND_LOCK = 7_405_114  # advisory lock id: one delivery round at a time across replicas
 _TABLES = frozenset(
     "users questions topic_views feedback subscriptions deliveries quiz_answers inbox".split()
 )
@@ -33,8 +37,9 @@ _TABLES = frozenset(
 class PostgresStore:
     """PostgreSQL storage. Open with ``await PostgresStore.open(url)``; close with ``close()``."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str = "") -> None:
         self._pool = pool
+        self.url = url
 
     @classmethod
     async def open(cls, url: str, pool_size: int = 10) -> PostgresStore:
@@ -45,7 +50,7 @@ class PostgresStore:
             max_size=pool_size,
             command_timeout=30,
         )
-        store = cls(pool)
+        store = cls(pool, url)
         try:
             await store.migrate()
         except BaseException:
@@ -387,6 +392,17 @@ class PostgresStore:
 
     # -- delivery rounds --------------------------------------------------------------------
 
+    @asynccontextmanager
+    async def round_leadership(self) -> AsyncIterator[bool]:
+        """Hold a session advisory lock while inside (released at once if the process dies)."""
+        async with self._pool.acquire() as conn:
+            held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", _ROUND_LOCK))
+            try:
+                yield held
+            finally:
+                if held:
+                    await conn.execute("SELECT pg_advisory_unlock($1)", _ROUND_LOCK)
+
     async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
         """Register a delivery round, its owner and its first heartbeat."""
         await self._execute(
@@ -508,3 +524,34 @@ class PostgresStore:
                 " GREATEST((SELECT MAX(id) FROM users), 1))"
             )
         await asyncio.sleep(0)
+
+    # -- copying a deployment (python main.py copy-db) ----------------------------------
+
+    async def read_table(self, table: str, batch: int = 5000) -> AsyncIterator[list[tuple]]:
+        """Yield every row of one of ``db.tables.TABLES`` in batches, in key order."""
+        columns = TABLES[table]
+        order = "seq" if table == "inbox" else columns[0]
+        async with self._pool.acquire() as conn, conn.transaction():
+            cursor = conn.cursor(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
+            rows: list[tuple] = []
+            async for record in cursor:
+                rows.append(tuple(record))
+                if len(rows) >= batch:
+                    yield rows
+                    rows = []
+            if rows:
+                yield rows
+
+    async def replace_all(self, tables: dict[str, list[tuple]]) -> None:
+        """Empty every table of ``db.tables.TABLES`` and fill them, in one transaction."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
+            for table, columns in TABLES.items():
+                rows = tables.get(table, [])
+                if rows:
+                    await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+            for table in ("users", "questions", "topic_views", "feedback"):
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                )
