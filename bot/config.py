@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["ConfigError", "Settings", "sqlite_path"]
+__all__ = ["ConfigError", "MessengerSettings", "Settings", "sqlite_path"]
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
+DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
 
 
 class ConfigError(ValueError):
@@ -44,6 +45,8 @@ class Settings:
     push_concurrency: int
     host: str = "0.0.0.0"
     port: int = 8080
+    webhook_base_url: str | None = None
+    messenger: MessengerSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -71,12 +74,68 @@ class Settings:
             push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
             host=env.get("HOST", "").strip() or "0.0.0.0",
             port=_int(env, "PORT", 8080, 1, 65535),
+            webhook_base_url=_url(env, "WEBHOOK_BASE_URL", None),
+            messenger=MessengerSettings.from_env(env),
         )
 
     @property
     def database_dir(self) -> Path | None:
         """Return the folder the database lives in, if it is a file."""
         return None if self.database_path == ":memory:" else Path(self.database_path).parent
+
+
+@dataclass(frozen=True, slots=True)
+class MessengerSettings:
+    """The Messenger channel: on when the Page token and the app secret are both set."""
+
+    page_token: str
+    app_secret: str
+    verify_token: str
+    graph_url: str = DEFAULT_GRAPH_URL
+    send_rate: float = 200.0  # Graph calls per second for the Page (Meta allows 250)
+    concurrency: int = 64  # events handled at once (each user's events stay in order)
+    retry_seconds: float = 600.0  # how long a reply is retried while Graph fails
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MessengerSettings | None:
+        """Return the settings, None when the channel is off; ConfigError if half set."""
+        token = env.get("MESSENGER_PAGE_ACCESS_TOKEN", "").strip()
+        secret = env.get("MESSENGER_APP_SECRET", "").strip()
+        if not token:
+            return None
+        if not secret:
+            # fail closed: without the secret no webhook call can be verified
+            raise ConfigError(
+                "MESSENGER_PAGE_ACCESS_TOKEN is set but MESSENGER_APP_SECRET is not: the "
+                "Messenger webhook cannot verify X-Hub-Signature-256 without the app secret "
+                "(Meta App Dashboard → Settings → Basic → App secret)"
+            )
+        verify = env.get("MESSENGER_VERIFY_TOKEN", "").strip()
+        if not verify:
+            raise ConfigError(
+                "MESSENGER_VERIFY_TOKEN is not set: choose a random string and enter the same "
+                "one as the Verify token of the webhook in the Meta App Dashboard"
+            )
+        return cls(
+            page_token=token,
+            app_secret=secret,
+            verify_token=verify,
+            graph_url=_url(env, "MESSENGER_GRAPH_URL", DEFAULT_GRAPH_URL) or DEFAULT_GRAPH_URL,
+            send_rate=float(_int(env, "MESSENGER_SEND_RATE", 200, 1, 249)),
+            concurrency=_int(env, "MESSENGER_CONCURRENCY", 64, 1, 512),
+            retry_seconds=float(_int(env, "MESSENGER_RETRY_SECONDS", 600, 1, 86400)),
+        )
+
+
+def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    raw = env.get(name, "").strip().rstrip("/")
+    if not raw:
+        return default
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{name} must start with https:// (or http:// for a local fake): {raw!r}"
+        )
+    return raw
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

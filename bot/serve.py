@@ -25,6 +25,10 @@ def configured_channels(settings: Settings, services: Services) -> list[WebChann
         from bot.telegram_bot import TelegramChannel
 
         channels.append(TelegramChannel.build(settings, services))
+    if settings.messenger is not None:
+        from bot.messenger_bot import build_messenger
+
+        channels.append(build_messenger(settings, services))
     return channels
 
 

@@ -16,7 +16,14 @@ from faq.engine import Conversation
 from faq.match import Matcher
 from faq.model import Content
 
-__all__ = ["Services", "build_understanding", "open_course", "open_services", "open_storage"]
+__all__ = [
+    "WINDOWED_CHANNELS",
+    "Services",
+    "build_understanding",
+    "open_course",
+    "open_services",
+    "open_storage",
+]
 
 
 @dataclass
@@ -35,6 +42,10 @@ class Services:
     async def close(self) -> None:
         """Release the database connection."""
         await self.store.close()
+
+
+# channels that may message a user only within 24 hours of the user's last message
+WINDOWED_CHANNELS = frozenset({"messenger"})
 
 
 def build_understanding(content: Content | None = None) -> Understanding:
@@ -66,6 +77,7 @@ async def open_services(
         store,
         clock=clock or _clock(settings),
         default_hour=settings.lesson_hour,
+        windowed_channels=WINDOWED_CHANNELS,
     )
     return Services(content, store, conversation)
 

@@ -302,6 +302,18 @@ class Store:
             )
             return fresh
 
+    async def hold_lesson(self, user_id: int, today: date) -> None:
+        """Count today's lesson as offered, not sent: rounds skip the user until tomorrow.
+
+        The course does not advance; the next lesson is still the same one.
+        """
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE subscriptions SET last_sent_on = ?, claim_round = NULL, claim_on = NULL"
+                " WHERE user_id = ?",
+                (today.isoformat(), user_id),
+            )
+
     async def delivered_days(self, user_id: int) -> set[int]:
         """Return the course days whose lesson the user has received."""
         async with self._conn.execute(
@@ -483,6 +495,14 @@ class Store:
                 "UPDATE subscriptions SET active = 0, last_sent_on = ?, claim_round = NULL,"
                 " claim_on = NULL WHERE user_id = ?",
                 (today.isoformat(), user_id),
+            )
+
+    async def set_last_inbound(self, channel: str, external_id: str, when: str) -> None:
+        """Set when a user last wrote (ISO time, UTC). For tests and benchmarks."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE users SET last_inbound_at = ? WHERE channel = ? AND external_id = ?",
+                (when, channel, external_id),
             )
 
     async def count_deliveries_on(self, today: date) -> int:
