@@ -87,6 +87,7 @@ class MessengerOutput:
         self.graph = graph
         self.retry_seconds = retry_seconds
         self.max_backoff = max_backoff
+        self.rate_limit_wait = RATE_LIMIT_WAIT
         self._halted_until = 0.0
 
     @property
@@ -158,7 +159,7 @@ class MessengerOutput:
                         logger.warning("message refused by Meta: %s", error)
                     return result
                 attempt += 1
-                wait = result.retry_after if result.retry_after is not None else delay
+                wait = self.rate_limit_wait if result.retry_after is not None else delay
                 if time.monotonic() + wait > deadline:
                     logger.warning("giving up for now after %d attempts: %s", attempt, error)
                     return result

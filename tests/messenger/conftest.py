@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,24 @@ def settings_for(graph: FakeGraph, db: Path, **extra: str) -> Settings:
 
 
 @dataclass
+class Clock:
+    """The core's clock (Dhaka time), moved forward by whole days in tests."""
+
+    settings: Settings
+    days: int = 0
+
+    def __call__(self) -> datetime:
+        return datetime.now(self.settings.timezone) + timedelta(days=self.days)
+
+
+@dataclass
 class Messenger:
     graph: FakeGraph
     channel: MessengerChannel
     services: Services
     settings: Settings
     url: str
+    clock: Clock
     client: httpx.AsyncClient = field(default_factory=httpx.AsyncClient)
 
     @property
@@ -147,12 +160,14 @@ async def serve_app(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[N
 async def messenger(tmp_path: Path) -> AsyncIterator[Messenger]:
     async with FakeGraph() as graph:
         settings = settings_for(graph, tmp_path / "bot.sqlite3")
-        services = await open_services(settings)
+        clock = Clock(settings)
+        services = await open_services(settings, clock=clock)
         channel = build_messenger(settings, services)
         channel.output.max_backoff = 0.5
+        channel.output.rate_limit_wait = 0.3
         port = free_port()
         server, task = await serve_app(build_web_app(services, [channel]), port)
-        harness = Messenger(graph, channel, services, settings, f"http://127.0.0.1:{port}")
+        harness = Messenger(graph, channel, services, settings, f"http://127.0.0.1:{port}", clock)
         try:
             yield harness
         finally:

@@ -68,9 +68,11 @@ async def test_a_whole_conversation(messenger: Messenger) -> None:
     assert await m.attachment(PSID, "location", coordinates={"lat": 23.8, "long": 90.4}) == [
         texts.NO_TEXT
     ]
-    # subscribe: the 24-hour rule is explained once
-    subscribed = await m.tap(PSID, pack(Subscribe()))
+    # subscribe: the 24-hour rule is explained once; today's lesson (LESSON_HOUR=0, so due
+    # already) is offered rather than pushed
+    subscribed = await m.tap(PSID, pack(Subscribe()), replies=2)
     assert texts.WINDOW_RULE in subscribed[0]
+    assert subscribed[1] == texts.HELD_LESSON
     again = await m.say(PSID, "/subscribe")
     assert texts.WINDOW_RULE not in again[0]
     # a lesson (split on paragraphs if long), its quiz, progress
