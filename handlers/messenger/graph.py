@@ -114,7 +114,7 @@ class GraphClient:
     async def send_message(
         self, psid: str, message: JSONDict, messaging_type: str = "RESPONSE"
     ) -> JSONDict:
-        """Send one message (Send API); ``messaging_type`` RESPONSE for replies, UPDATE else."""
+        """Send one message (Send API): ``messaging_type`` is RESPONSE for replies, or UPDATE."""
         return await self._call(
             "POST",
             "/me/messages",
