@@ -116,6 +116,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fast_loop_factory():  # type: ignore[no-untyped-def]
+    """Return uvloop's loop factory when it is installed (a cheaper event loop), else None."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def cmd_serve(_: argparse.Namespace) -> int:
     """Run the web server with every configured channel (webhooks, health, metrics)."""
     from bot.config import ConfigError
@@ -123,7 +132,8 @@ def cmd_serve(_: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        asyncio.run(serve(settings))
+        with asyncio.Runner(loop_factory=_fast_loop_factory()) as runner:
+            runner.run(serve(settings))
     except ConfigError as exc:
         sys.exit(f"configuration error: {exc}")
     except KeyboardInterrupt:

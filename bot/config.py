@@ -92,7 +92,7 @@ class MessengerSettings:
     app_secret: str
     verify_token: str
     graph_url: str = DEFAULT_GRAPH_URL
-    send_rate: float = 200.0  # Graph calls per second for the Page (Meta allows 250)
+    send_rate: float = 240.0  # Graph calls per second for the Page (Meta allows 250)
     concurrency: int = 64  # events handled at once (each user's events stay in order)
     retry_seconds: float = 600.0  # how long a reply is retried while Graph fails
 
@@ -121,7 +121,7 @@ class MessengerSettings:
             app_secret=secret,
             verify_token=verify,
             graph_url=_url(env, "MESSENGER_GRAPH_URL", DEFAULT_GRAPH_URL) or DEFAULT_GRAPH_URL,
-            send_rate=float(_int(env, "MESSENGER_SEND_RATE", 200, 1, 249)),
+            send_rate=float(_int(env, "MESSENGER_SEND_RATE", 240, 1, 249)),
             concurrency=_int(env, "MESSENGER_CONCURRENCY", 64, 1, 512),
             retry_seconds=float(_int(env, "MESSENGER_RETRY_SECONDS", 600, 1, 86400)),
         )

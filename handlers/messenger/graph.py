@@ -58,7 +58,7 @@ class GraphClient:
         base_url: str,
         page_token: str,
         *,
-        rate: float = 200.0,
+        rate: float = 240.0,
         clients: int = 8,
         connections: int = 8,
         timeout: float = 10.0,

@@ -43,7 +43,7 @@ from handlers.flood import Admission, FloodGuard
 from handlers.messenger import CHANNEL
 from handlers.messenger.inbound import Event, events_of, is_like, to_input
 from handlers.messenger.output import MessengerOutput
-from handlers.metrics import inbound, reply_seconds
+from handlers.metrics import inbound, reply_seconds, webhook_seconds
 
 __all__ = ["MAX_BODY", "MessengerChannel", "signature_ok"]
 
@@ -147,6 +147,13 @@ class MessengerChannel:
 
     async def receive(self, request: Request) -> Response:
         """Check, store and acknowledge one webhook delivery (see the module docstring)."""
+        started = time.monotonic()
+        try:
+            return await self._receive(request)
+        finally:
+            webhook_seconds.labels(CHANNEL).observe(time.monotonic() - started)
+
+    async def _receive(self, request: Request) -> Response:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY:
             inbound.labels(CHANNEL, "rejected").inc()
