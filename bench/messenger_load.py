@@ -262,7 +262,8 @@ def main() -> None:
             f"(in the bot: p99 ≤ {r['server_ack_p99']:.0f} ms)  "
             f"event→reply p50 {r['p50']:.0f} ms p95 {r['p95']:.0f} ms  "
             f"CPU {r['cpu_ms']:.2f} ms/event  peak RSS {r['peak_mb']:.0f} MB  "
-            f"Graph calls/event {r['calls_per_event']:.2f}  rejected {r['rejected']}  (CPU: bot {r['bot_cpu_share']:.0%}, "
+            f"Graph calls/event {r['calls_per_event']:.2f}  rejected {r['rejected']}  "
+            f"(CPU: bot {r['bot_cpu_share']:.0%}, "
             f"load generator and fake {r['own_cpu_share']:.0%} of a core)"
         )
 

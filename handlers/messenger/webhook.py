@@ -27,7 +27,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -74,6 +74,7 @@ class MessengerChannel:
     flood: FloodGuard = field(default_factory=lambda: FloodGuard(limit=20, window=10.0))
     flood_buttons: FloodGuard = field(default_factory=lambda: FloodGuard(limit=60, window=10.0))
     name: str = CHANNEL
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _queues: dict[str, deque[tuple[Event, float]]] = field(default_factory=dict)
     _ready: asyncio.Queue[str] | None = None
     _workers: list[asyncio.Task[None]] = field(default_factory=list)
@@ -122,6 +123,8 @@ class MessengerChannel:
                 await task
         self._workers = []
         await self.output.graph.close()
+        for close in self.on_stop:
+            await close()
 
     async def idle(self) -> None:
         """Wait until every queued event was handled (tests, benchmarks)."""

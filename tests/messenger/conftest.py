@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 
 from bot.config import Settings
-from bot.messenger_bot import build_messenger
+from bot.messenger_bot import InboxConnection, build_messenger
 from bot.services import Services, open_services
 from bot.web import build_web_app
 from db.store import Store
@@ -138,6 +138,12 @@ class Messenger:
         """payload → title of the buttons on the bot's latest message to the user."""
         messages = self.graph.messages(psid)
         return {payload: title for title, payload in buttons_of(messages[-1])} if messages else {}
+
+    async def inbox(self) -> Store:
+        """The storage the webhook keeps its events in (a file of its own)."""
+        inbox = self.channel.inbox
+        assert isinstance(inbox, InboxConnection)
+        return await inbox.store()
 
     async def uid(self, psid: str) -> int:
         uid = await self.store.user_id_for("messenger", psid)

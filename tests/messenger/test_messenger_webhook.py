@@ -67,7 +67,7 @@ async def test_forged_or_missing_signatures_are_refused_and_nothing_is_stored(
     await asyncio.sleep(0.2)
     await m.channel.idle()
     assert m.graph.calls == []
-    assert await m.store.count_rows("inbox") == 0
+    assert await (await m.inbox()).count_rows("inbox") == 0
     assert await m.store.user_id_for("messenger", PSID) is None
 
 
@@ -81,7 +81,7 @@ async def test_a_replayed_body_is_answered_once(messenger: Messenger) -> None:
     await asyncio.sleep(0.2)
     await m.channel.idle()
     assert len(m.graph.texts(PSID)) == 1
-    assert await m.store.count_rows("inbox") == 1
+    assert await (await m.inbox()).count_rows("inbox") == 1
 
 
 async def test_odd_bodies_get_clear_answers_and_the_server_keeps_serving(
@@ -141,7 +141,7 @@ async def test_odd_bodies_get_clear_answers_and_the_server_keeps_serving(
     assert (await m.post(padded)).status_code == 200
     await m.graph.wait_for(lambda g: len(g.texts(PSID)) == 1)
     await m.channel.idle()
-    assert await m.store.count_rows("inbox") == 1  # only the real message was stored
+    assert await (await m.inbox()).count_rows("inbox") == 1  # only the real message was stored
     assert (await m.client.get(f"{m.url}/healthz")).status_code == 200
 
 
@@ -163,7 +163,7 @@ async def test_graph_down_loses_nothing_and_sends_nothing_twice(messenger: Messe
         sent = m.graph.texts(psid)
         assert len(sent) == 2 and sent[1] == texts.HELP  # in order, once each
     assert any(call.status == 503 for call in m.graph.calls)
-    assert await m.store.inbox_pending("messenger") == []
+    assert await (await m.inbox()).inbox_pending("messenger") == []
 
 
 async def test_graph_errors_follow_one_policy(messenger: Messenger) -> None:
@@ -198,6 +198,6 @@ async def test_graph_errors_follow_one_policy(messenger: Messenger) -> None:
     await m.graph.wait_for(lambda g: len(g.calls) > calls)
     await m.channel.idle()
     assert output.halted
-    assert [e for e, _ in await m.store.inbox_pending("messenger")] == ["m_token"]
+    assert [e for e, _ in await (await m.inbox()).inbox_pending("messenger")] == ["m_token"]
     pushed = await output.push(PSID, Reply("x"), now)
     assert pushed.outcome is Outcome.DROPPED and len(m.graph.calls) == calls + 1
