@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 PATH = "/messenger"
 STOP_GRACE = 5.0  # seconds given to in-flight events at shutdown; the rest stay pending
+KEEP_DONE_DAYS = 3.0  # handled events are remembered this long (Meta redelivers within hours)
+PRUNE_EVERY = 3600.0
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
@@ -98,6 +100,7 @@ class MessengerChannel:
         """Start the workers and queue the events a previous run left pending."""
         self._ready = asyncio.Queue()
         self._workers = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
+        self._workers.append(asyncio.create_task(self._prune()))
         pending = await self.inbox.inbox_pending(CHANNEL, limit=100_000)
         for event_id, payload in pending:
             try:
@@ -125,6 +128,15 @@ class MessengerChannel:
         await self.output.graph.close()
         for close in self.on_stop:
             await close()
+
+    async def _prune(self) -> None:
+        """Forget handled events after a few days (their payloads are cleared at once)."""
+        while True:
+            try:
+                await self.inbox.inbox_prune(KEEP_DONE_DAYS)
+            except Exception as exc:  # pruning is housekeeping; the next hour tries again
+                logger.warning("messenger inbox prune failed: %s", exc)
+            await asyncio.sleep(PRUNE_EVERY)
 
     async def idle(self) -> None:
         """Wait until every queued event was handled (tests, benchmarks)."""

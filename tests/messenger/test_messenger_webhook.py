@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bot.messenger_bot import InboxConnection, build_messenger
 from faq import texts
 from faq.channel import Outcome
 from faq.replies import Reply
@@ -201,3 +202,50 @@ async def test_graph_errors_follow_one_policy(messenger: Messenger) -> None:
     assert [e for e, _ in await (await m.inbox()).inbox_pending("messenger")] == ["m_token"]
     pushed = await output.push(PSID, Reply("x"), now)
     assert pushed.outcome is Outcome.DROPPED and len(m.graph.calls) == calls + 1
+
+
+async def test_one_users_events_stay_in_order_while_others_go_ahead(messenger: Messenger) -> None:
+    m = messenger
+    m.graph.latency = 0.05
+    slow, other = "2400000000000020", "2400000000000021"
+    m.graph.user_wrote(slow)
+    m.graph.user_wrote(other)
+    commands = ["/help", "/menu", "/progress", "/help", "/menu"]
+    for i, command in enumerate(commands):
+        assert (
+            await m.post(page_body(slow, text_event(f"m_order_{i}", command)))
+        ).status_code == 200
+    assert (await m.post(page_body(other, text_event("m_other_0", "/help")))).status_code == 200
+    await m.graph.wait_for(lambda g: len(g.texts(slow)) >= 5 and g.texts(other), timeout=10)
+    sent = m.graph.texts(slow)
+    assert [sent[0], sent[1], sent[3], sent[4]] == [texts.HELP, texts.MENU, texts.HELP, texts.MENU]
+    assert sent[2].startswith("📊")
+    # the other user's reply did not wait for the five in a row
+    times = {c.body["recipient"]["id"]: c.time for c in m.graph.calls if "message" in c.body}
+    first_of_slow = min(
+        c.time for c in m.graph.calls if c.body.get("recipient", {}).get("id") == slow
+    )
+    assert times[other] < first_of_slow + 0.2 * len(commands) / 2
+
+
+async def test_events_left_pending_are_answered_at_start(messenger: Messenger) -> None:
+    m = messenger
+    await m.channel.stop()  # as if the process had stopped with an event stored, not answered
+    raw = {
+        "sender": {"id": PSID},
+        "recipient": {"id": "1"},
+        "timestamp": 1,
+        "message": {"mid": "m_left", "text": "/help"},
+    }
+    assert await (await m.inbox()).inbox_put("messenger", "m_left", json.dumps(raw))
+    m.graph.user_wrote(PSID)
+    restarted = build_messenger(m.settings, m.services)  # the next process
+    await restarted.start()
+    try:
+        await m.graph.wait_for(lambda g: g.texts(PSID) == [texts.HELP])
+        await restarted.idle()
+        inbox = restarted.inbox
+        assert isinstance(inbox, InboxConnection)
+        assert await (await inbox.store()).inbox_pending("messenger") == []
+    finally:
+        await restarted.stop()
