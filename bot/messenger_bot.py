@@ -14,7 +14,9 @@ from handlers.messenger.output import MessengerOutput
 from handlers.messenger.profile import set_up_profile
 from handlers.messenger.webhook import MessengerChannel
 
-__all__ = ["build_messenger", "messenger_setup"]
+__all__ = ["InboxConnection", "build_messenger", "inbox_path", "messenger_setup"]
+
+DONE_DELAY = 0.05  # seconds done marks wait to be written together
 
 
 def graph_client(messenger: MessengerSettings) -> GraphClient:
@@ -52,6 +54,8 @@ class InboxConnection:
         self.path = path
         self._store: Store | None = None
         self._opening = asyncio.Lock()
+        self._done: list[tuple[str, str]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def store(self) -> Store:
         """Return the inbox's own storage (opened now if needed)."""
@@ -69,19 +73,38 @@ class InboxConnection:
         return await (await self._open()).inbox_put(channel, event_id, payload)
 
     async def inbox_done(self, channel: str, event_id: str) -> None:
-        """Mark an event handled."""
-        await (await self._open()).inbox_done(channel, event_id)
+        """Mark an event handled: queued and written with others within ``DONE_DELAY``.
+
+        Storing new events is what the webhook's answer waits for; the done marks are
+        written in batches so they take the connection once per batch, not once per event.
+        An event whose mark was still queued at a crash is answered again at the next start.
+        """
+        self._done.append((channel, event_id))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_done())
+
+    async def _flush_done(self) -> None:
+        await asyncio.sleep(DONE_DELAY)
+        while self._done:
+            batch, self._done = self._done, []
+            store = await self._open()
+            for channel in {c for c, _ in batch}:
+                await store.inbox_done_many(channel, [e for c, e in batch if c == channel])
 
     async def inbox_pending(self, channel: str, limit: int = 1000) -> list[tuple[str, str]]:
-        """Return events stored but not handled, oldest first."""
-        return await (await self._open()).inbox_pending(channel, limit)
+        """Return events stored but not handled (done marks still queued count as done)."""
+        queued = {event_id for c, event_id in self._done if c == channel}
+        pending = await (await self._open()).inbox_pending(channel, limit + len(queued))
+        return [(e, p) for e, p in pending if e not in queued][:limit]
 
     async def inbox_prune(self, older_than_days: float) -> int:
         """Delete handled events older than that."""
         return await (await self._open()).inbox_prune(older_than_days)
 
     async def close(self) -> None:
-        """Close the connection if it was opened."""
+        """Write the queued done marks and close the connection if it was opened."""
+        if self._flusher is not None:
+            await self._flusher
         if self._store is not None:
             await self._store.close()
             self._store = None

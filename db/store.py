@@ -99,9 +99,10 @@ class Store:
         Clears the blocked flag (the user wrote, so they can be reached); returns the id.
         """
         now = _now()
-        async with (
-            self._lock,
-            self._conn.execute(
+        async with self._lock:
+            # one round trip to the database thread (execute + fetch + close in one call):
+            # every message passes here while holding the lock
+            rows = await self._conn.execute_fetchall(
                 "INSERT INTO users (channel, external_id, first_name, language, created_at,"
                 " last_seen, last_inbound_at, blocked) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
                 " ON CONFLICT(channel, external_id) DO UPDATE SET"
@@ -109,10 +110,8 @@ class Store:
                 " last_seen = excluded.last_seen, last_inbound_at = excluded.last_inbound_at,"
                 " blocked = 0 RETURNING id",
                 (channel, external_id, first_name[:100], language, now, now, now),
-            ) as cur,
-        ):
-            row = await cur.fetchone()
-        assert row is not None
+            )
+        row = next(iter(rows))
         return int(row[0])
 
     async def user_id_for(self, channel: str, external_id: str) -> int | None:
@@ -230,12 +229,12 @@ class Store:
 
     async def get_subscription(self, user_id: int) -> Subscription | None:
         """Return the user's subscription, active or not, if they ever subscribed."""
-        async with self._conn.execute(
+        rows = await self._conn.execute_fetchall(
             "SELECT user_id, active, hour, next_day, last_sent_on FROM subscriptions"
             " WHERE user_id = ?",
             (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         return Subscription(row[0], bool(row[1]), row[2], row[3], row[4]) if row else None
 
     async def subscribe(self, user_id: int, hour: int) -> bool:
@@ -372,6 +371,15 @@ class Store:
             await self._conn.execute(
                 "UPDATE inbox SET done_at = ?, payload = '' WHERE channel = ? AND event_id = ?",
                 (_now(), channel, event_id),
+            )
+
+    async def inbox_done_many(self, channel: str, event_ids: list[str]) -> None:
+        """Mark several events handled in one transaction."""
+        now = _now()
+        async with self._tx() as conn:
+            await conn.executemany(
+                "UPDATE inbox SET done_at = ?, payload = '' WHERE channel = ? AND event_id = ?",
+                [(now, channel, event_id) for event_id in event_ids],
             )
 
     async def inbox_pending(self, channel: str, limit: int = 1000) -> list[tuple[str, str]]:

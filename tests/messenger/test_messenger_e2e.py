@@ -98,5 +98,5 @@ async def test_a_whole_conversation(messenger: Messenger) -> None:
     assert await m.store.get_subscription(fresh) is None
     assert await m.store.feedback_rows(fresh) == []
     # the branch tap and everything else were answered in order, each exactly once
-    assert not await (await m.inbox()).inbox_pending("messenger")
+    assert not await m.channel.inbox.inbox_pending("messenger")
     assert "mark_seen" not in m.graph.actions(PSID)

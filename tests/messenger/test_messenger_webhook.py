@@ -164,7 +164,7 @@ async def test_graph_down_loses_nothing_and_sends_nothing_twice(messenger: Messe
         sent = m.graph.texts(psid)
         assert len(sent) == 2 and sent[1] == texts.HELP  # in order, once each
     assert any(call.status == 503 for call in m.graph.calls)
-    assert await (await m.inbox()).inbox_pending("messenger") == []
+    assert await m.channel.inbox.inbox_pending("messenger") == []
 
 
 async def test_graph_errors_follow_one_policy(messenger: Messenger) -> None:
@@ -199,7 +199,7 @@ async def test_graph_errors_follow_one_policy(messenger: Messenger) -> None:
     await m.graph.wait_for(lambda g: len(g.calls) > calls)
     await m.channel.idle()
     assert output.halted
-    assert [e for e, _ in await (await m.inbox()).inbox_pending("messenger")] == ["m_token"]
+    assert [e for e, _ in await m.channel.inbox.inbox_pending("messenger")] == ["m_token"]
     pushed = await output.push(PSID, Reply("x"), now)
     assert pushed.outcome is Outcome.DROPPED and len(m.graph.calls) == calls + 1
 
@@ -246,6 +246,6 @@ async def test_events_left_pending_are_answered_at_start(messenger: Messenger) -
         await restarted.idle()
         inbox = restarted.inbox
         assert isinstance(inbox, InboxConnection)
-        assert await (await inbox.store()).inbox_pending("messenger") == []
+        assert await inbox.inbox_pending("messenger") == []
     finally:
         await restarted.stop()
