@@ -86,10 +86,11 @@ class InboxConnection:
     async def _flush_done(self) -> None:
         await asyncio.sleep(DONE_DELAY)
         while self._done:
-            batch, self._done = self._done, []
+            batch = list(self._done)
             store = await self._open()
             for channel in {c for c, _ in batch}:
                 await store.inbox_done_many(channel, [e for c, e in batch if c == channel])
+            del self._done[: len(batch)]  # only now are they done in the file
 
     async def inbox_pending(self, channel: str, limit: int = 1000) -> list[tuple[str, str]]:
         """Return events stored but not handled (done marks still queued count as done)."""

@@ -121,3 +121,28 @@ async def test_messenger_setup_sets_get_started_and_menu_once(tmp_path: Path) ->
         assert "already up to date" in out
         assert graph.profile_writes == 1
         assert graph.rejected == []
+
+
+async def test_main_without_a_command_serves_when_messenger_is_configured(tmp_path: Path) -> None:
+    port = free_port()
+    async with FakeGraph() as graph:
+        env = {
+            **messenger_env(graph, tmp_path / "m.sqlite3"),
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "main.py",
+            cwd=ROOT,
+            env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            health = await wait_http(f"http://127.0.0.1:{port}/healthz")
+            assert health.json() == {"status": "ok", "channels": ["messenger"]}
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(proc.communicate(), 15)
+        assert proc.returncode == 0, err.decode()
