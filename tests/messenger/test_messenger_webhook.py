@@ -246,3 +246,33 @@ async def test_events_left_pending_are_answered_at_start(messenger: Messenger) -
         assert await inbox.inbox_pending("messenger") == []
     finally:
         await restarted.stop()
+
+
+async def test_a_flooding_user_is_warned_once_and_others_are_unaffected(
+    messenger: Messenger,
+) -> None:
+    m = messenger
+    flooder, calm = "2400000000000030", "2400000000000031"
+    m.graph.user_wrote(flooder)
+    for i in range(26):
+        body = page_body(flooder, text_event(f"m_flood_{i}", "/help"))
+        assert (await m.post(body)).status_code == 200
+    await m.graph.wait_for(lambda g: texts.FLOOD in g.texts(flooder), timeout=10)
+    await m.channel.idle()
+    sent = m.graph.texts(flooder)
+    assert sent.count(texts.HELP) == 20 and sent.count(texts.FLOOD) == 1
+    assert m.graph.actions(flooder) == ["mark_seen"] * 5  # seen, deliberately unanswered
+    assert await m.say(calm, "/help") == [texts.HELP]
+
+
+async def test_a_restricted_page_stops_pushes_for_the_round(messenger: Messenger) -> None:
+    m = messenger
+    now = "2099-01-01T00:00:00+00:00"
+    m.graph.user_wrote(PSID)
+    m.graph.fail_next("page_restricted")
+    first = await m.channel.output.push(PSID, Reply("পাঠ"), now)
+    assert first.outcome is Outcome.DROPPED and m.channel.output.halted
+    calls = len(m.graph.calls)
+    for _ in range(3):
+        assert (await m.channel.output.push(PSID, Reply("পাঠ"), now)).outcome is Outcome.DROPPED
+    assert len(m.graph.calls) == calls  # nothing more was even tried
