@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import signal
 import sys
@@ -12,17 +11,13 @@ import uvicorn
 from bot.config import ConfigError, Settings
 from bot.push import lesson_round
 from bot.scheduling import Scheduler
-from bot.services import Services, open_services
+from bot.services import Services, open_services, settle_memory
 from bot.web import WebChannel, build_web_app
 
 __all__ = ["configured_channels", "serve"]
 
 logger = logging.getLogger(__name__)
 SWITCH_INTERVAL = 0.0005
-# collect the youngest generation after 20,000 allocations instead of 700: a webhook event
-# allocates thousands of short-lived objects (HTTP parsing, JSON, httpx), and with the
-# default every event paid for several collections (measured in bench/messenger_load.py)
-GC_THRESHOLDS = (20_000, 20, 20)
 
 
 def configured_channels(settings: Settings, services: Services) -> list[WebChannel]:
@@ -46,12 +41,7 @@ async def serve(settings: Settings) -> None:
     # (measured: the webhook's insert took 50-100 ms under load), so hand the GIL over sooner
     sys.setswitchinterval(SWITCH_INTERVAL)
     services = await open_services(settings)
-    # the content and the matcher's index are hundreds of thousands of objects that live as
-    # long as the process; left in the collected generations, every full collection walks
-    # them all and stalls the event loop (webhook answers waited up to ~200 ms)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    settle_memory()
     channels = configured_channels(settings, services)
     if not channels:
         await services.close()
