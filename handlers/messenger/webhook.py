@@ -14,7 +14,9 @@
 
 Workers then handle the stored events: one user's events in order, different users at once
 (``concurrency`` at most), and mark each done once its replies were sent. Events still
-pending at start (a crash, a stop during an outage) are handled first.
+pending at start (a crash, a stop during an outage) are handled first, and events whose
+replies could not be sent (Meta down longer than the retry time, sending halted) are tried
+again every ``RETRY_PENDING_EVERY`` seconds.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ PATH = "/messenger"
 STOP_GRACE = 5.0  # seconds given to in-flight events at shutdown; the rest stay pending
 KEEP_DONE_DAYS = 3.0  # handled events are remembered this long (Meta redelivers within hours)
 PRUNE_EVERY = 3600.0
+RETRY_PENDING_EVERY = 60.0  # events whose replies could not be sent are tried again this often
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
@@ -81,6 +84,8 @@ class MessengerChannel:
     _ready: asyncio.Queue[str] | None = None
     _workers: list[asyncio.Task[None]] = field(default_factory=list)
     _busy: int = 0
+    _inflight: set[str] = field(default_factory=set)  # event ids queued or being handled
+    retry_pending_every: float = RETRY_PENDING_EVERY
 
     @property
     def sender(self) -> Sender:
@@ -101,18 +106,10 @@ class MessengerChannel:
         self._ready = asyncio.Queue()
         self._workers = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
         self._workers.append(asyncio.create_task(self._prune()))
-        pending = await self.inbox.inbox_pending(CHANNEL, limit=100_000)
-        for event_id, payload in pending:
-            try:
-                raw = json.loads(payload)
-                event = Event(str(raw["sender"]["id"]), event_id, raw)
-            except (ValueError, KeyError, TypeError):
-                logger.warning("unreadable pending event %s dropped", event_id)
-                await self.inbox.inbox_done(CHANNEL, event_id)
-                continue
-            self._enqueue(event)
-        if pending:
-            logger.info("replaying %d pending messenger events", len(pending))
+        replayed = await self._queue_pending()
+        if replayed:
+            logger.info("replaying %d pending messenger events", replayed)
+        self._workers.append(asyncio.create_task(self._retry_pending()))
 
     async def stop(self) -> None:
         """Give in-flight events a moment, then stop; unfinished ones stay pending."""
@@ -128,6 +125,36 @@ class MessengerChannel:
         await self.output.graph.close()
         for close in self.on_stop:
             await close()
+
+    async def _queue_pending(self) -> int:
+        """Queue stored events that are neither handled nor queued; return how many."""
+        queued = 0
+        for event_id, payload in await self.inbox.inbox_pending(CHANNEL, limit=100_000):
+            if event_id in self._inflight:
+                continue
+            try:
+                raw = json.loads(payload)
+                event = Event(str(raw["sender"]["id"]), event_id, raw)
+            except (ValueError, KeyError, TypeError):
+                logger.warning("unreadable pending event %s dropped", event_id)
+                await self.inbox.inbox_done(CHANNEL, event_id)
+                continue
+            self._enqueue(event)
+            queued += 1
+        return queued
+
+    async def _retry_pending(self) -> None:
+        """Try again, now and then, the events whose replies could not be sent (Meta down
+        longer than the retry time, sending halted by a token error)."""
+        while True:
+            await asyncio.sleep(self.retry_pending_every)
+            try:
+                again = await self._queue_pending()
+            except Exception as exc:  # the next round tries again
+                logger.warning("messenger pending events not read: %s", exc)
+                continue
+            if again:
+                logger.info("trying %d pending messenger events again", again)
 
     async def _prune(self) -> None:
         """Forget handled events after a few days (their payloads are cleared at once)."""
@@ -221,6 +248,9 @@ class MessengerChannel:
     def _enqueue(self, event: Event, received: float | None = None) -> None:
         """Queue an event behind the same user's earlier ones."""
         assert self._ready is not None, "the channel is not started"
+        if event.event_id in self._inflight:
+            return  # queued already (a retry sweep and the webhook can meet here)
+        self._inflight.add(event.event_id)
         queue = self._queues.get(event.psid)
         item = (event, time.monotonic() if received is None else received)
         if queue is None:
@@ -259,7 +289,8 @@ class MessengerChannel:
         if done:
             await self.inbox.inbox_done(CHANNEL, event.event_id)
         else:
-            logger.warning("messenger event %s stays pending (replayed at start)", event.event_id)
+            logger.warning("messenger event %s stays pending (tried again later)", event.event_id)
+        self._inflight.discard(event.event_id)
 
     async def _handle(self, event: Event) -> bool:
         """Answer one event; False when its replies could not be sent (kept pending)."""

@@ -171,6 +171,7 @@ async def messenger(tmp_path: Path) -> AsyncIterator[Messenger]:
         channel = build_messenger(settings, services)
         channel.output.max_backoff = 0.5
         channel.output.rate_limit_wait = 0.3
+        channel.retry_pending_every = 1.0
         port = free_port()
         server, task = await serve_app(build_web_app(services, [channel]), port)
         harness = Messenger(graph, channel, services, settings, f"http://127.0.0.1:{port}", clock)

@@ -276,3 +276,26 @@ async def test_a_restricted_page_stops_pushes_for_the_round(messenger: Messenger
     for _ in range(3):
         assert (await m.channel.output.push(PSID, Reply("পাঠ"), now)).outcome is Outcome.DROPPED
     assert len(m.graph.calls) == calls  # nothing more was even tried
+
+
+async def test_an_outage_longer_than_the_retries_is_answered_once_it_ends(
+    messenger: Messenger,
+) -> None:
+    m = messenger
+    m.channel.output.retry_seconds = 0.3  # replies give up quickly; the events stay stored
+    users = [f"24000000000002{i:02d}" for i in range(4)]
+    m.graph.down_for(2.0)
+    for i, psid in enumerate(users):
+        m.graph.user_wrote(psid)
+        assert (
+            await m.post(page_body(psid, text_event(f"m_long_{i}", "/help")))
+        ).status_code == 200
+    await asyncio.sleep(1.0)
+    assert {e for e, _ in await m.channel.inbox.inbox_pending("messenger")} == {
+        f"m_long_{i}" for i in range(4)
+    }
+    await m.graph.wait_for(lambda g: all(g.texts(p) for p in users), timeout=10)
+    await asyncio.sleep(1.5)  # another sweep: nothing is sent twice
+    await m.channel.idle()
+    assert all(m.graph.texts(p) == [texts.HELP] for p in users)
+    assert await m.channel.inbox.inbox_pending("messenger") == []
