@@ -1,4 +1,4 @@
-"""Entry point: ``python main.py [run|chat|ask|validate|push|migrate|unanswered]``.
+"""Entry point: ``python main.py [run|serve|chat|ask|validate|push|migrate|unanswered|…]``.
 
 With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set (the web server,
 ``serve``, when WEBHOOK_BASE_URL is set too) and the console chat otherwise. Each
@@ -131,10 +131,10 @@ def cmd_chat(_: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot (long polling), or the console chat when no token is set.
 
-    With WEBHOOK_BASE_URL set, the web server runs instead (``serve``): webhooks need it.
+    With WEBHOOK_BASE_URL or the Messenger settings, the web server runs instead (``serve``).
     """
     settings = _settings()
-    if settings.webhook_base_url is not None:
+    if settings.webhook_base_url is not None or settings.messenger is not None:
         return cmd_serve(args)
     if settings.token is None and not sys.stdin.isatty():
         from bot.errors import StartupError
@@ -157,13 +157,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fast_loop_factory():  # type: ignore[no-untyped-def]
+    """Return uvloop's loop factory when it is installed (a cheaper event loop), else None."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def cmd_serve(_: argparse.Namespace) -> int:
     """Run the web server with every configured channel (webhooks, health, metrics)."""
     from bot.serve import serve
 
     settings = _settings()
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is a normal stop
-        asyncio.run(serve(settings))
+    with (
+        contextlib.suppress(KeyboardInterrupt),  # Ctrl-C is a normal stop
+        asyncio.Runner(loop_factory=_fast_loop_factory()) as runner,
+    ):
+        runner.run(serve(settings))
+    return 0
+
+
+def cmd_messenger_setup(_: argparse.Namespace) -> int:
+    """Set the Messenger Page's Get Started button and persistent menu (idempotent)."""
+    settings = _settings()
+    if settings.messenger is None:
+        sys.exit(
+            "configuration error: MESSENGER_PAGE_ACCESS_TOKEN, MESSENGER_APP_SECRET and "
+            "MESSENGER_VERIFY_TOKEN must be set (see README.md)"
+        )
+    from bot.messenger_bot import messenger_setup
+    from handlers.messenger.graph import GraphError
+
+    try:
+        changed = asyncio.run(messenger_setup(settings))
+    except GraphError as exc:
+        sys.exit(f"messenger-setup failed: {exc}")
+    print("messenger profile set" if changed else "messenger profile already up to date")
     return 0
 
 
@@ -261,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Telegram bot (console chat without a token)")
     sub.add_parser("serve", help="run the web server: webhooks, /healthz, /metrics")
     sub.add_parser("chat", help="chat with the bot in the terminal")
+    sub.add_parser(
+        "messenger-setup", help="set the Messenger Get Started button and persistent menu"
+    )
     ask = sub.add_parser("ask", help="match a question and print JSON")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--jsonl", action="store_true", help="one question per stdin line")
@@ -301,6 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask": cmd_ask,
         "validate": cmd_validate,
         "push": cmd_push,
+        "messenger-setup": cmd_messenger_setup,
         "migrate": cmd_migrate,
         "copy-db": cmd_copy_db,
         "unanswered": cmd_unanswered,

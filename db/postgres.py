@@ -331,6 +331,24 @@ class PostgresStore:
             )
         return status.endswith(" 1")
 
+    async def hold_lesson(self, user_id: int, today: date) -> None:
+        """Count today's lesson as offered, not sent: rounds skip the user until tomorrow."""
+        await self._execute(
+            "UPDATE subscriptions SET last_sent_on = $1, claim_round = NULL, claim_on = NULL"
+            " WHERE user_id = $2",
+            today.isoformat(),
+            user_id,
+        )
+
+    async def set_last_inbound(self, channel: str, external_id: str, when: str) -> None:
+        """Set when a user last wrote (ISO time, UTC). For tests and benchmarks."""
+        await self._execute(
+            "UPDATE users SET last_inbound_at = $1 WHERE channel = $2 AND external_id = $3",
+            when,
+            channel,
+            external_id,
+        )
+
     async def delivered_days(self, user_id: int) -> set[int]:
         """Return the course days whose lesson the user has received."""
         rows = await self._fetch("SELECT day FROM deliveries WHERE user_id = $1", user_id)

@@ -136,6 +136,10 @@ class ConversationStorage(Protocol):
         """Return the course days whose lesson the user has received."""
         ...
 
+    async def hold_lesson(self, user_id: int, today: date) -> None:
+        """Count today's lesson as offered, not sent: rounds skip the user until tomorrow."""
+        ...
+
     async def record_quiz_answer(
         self, user_id: int, day: int, option: int, correct: bool, today: date
     ) -> bool:

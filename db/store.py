@@ -136,9 +136,10 @@ class Store:
         Clears the blocked flag (the user wrote, so they can be reached); returns the id.
         """
         now = _now()
-        async with (
-            self._lock,
-            self._conn.execute(
+        async with self._lock:
+            # one round trip to the database thread (execute + fetch + close in one call):
+            # every message passes here while holding the lock
+            rows = await self._conn.execute_fetchall(
                 "INSERT INTO users (channel, external_id, first_name, language, created_at,"
                 " last_seen, last_inbound_at, blocked) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
                 " ON CONFLICT(channel, external_id) DO UPDATE SET"
@@ -146,10 +147,8 @@ class Store:
                 " last_seen = excluded.last_seen, last_inbound_at = excluded.last_inbound_at,"
                 " blocked = 0 RETURNING id",
                 (channel, external_id, first_name[:100], language, now, now, now),
-            ) as cur,
-        ):
-            row = await cur.fetchone()
-        assert row is not None
+            )
+        row = next(iter(rows))
         return int(row[0])
 
     async def user_id_for(self, channel: str, external_id: str) -> int | None:
@@ -297,12 +296,12 @@ class Store:
 
     async def get_subscription(self, user_id: int) -> Subscription | None:
         """Return the user's subscription, active or not, if they ever subscribed."""
-        async with self._conn.execute(
+        rows = await self._conn.execute_fetchall(
             "SELECT user_id, active, hour, next_day, last_sent_on FROM subscriptions"
             " WHERE user_id = ?",
             (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         return Subscription(row[0], bool(row[1]), row[2], row[3], row[4]) if row else None
 
     async def subscribe(self, user_id: int, hour: int) -> bool:
@@ -368,6 +367,18 @@ class Store:
                 (day + 1, today.isoformat(), user_id),
             )
             return fresh
+
+    async def hold_lesson(self, user_id: int, today: date) -> None:
+        """Count today's lesson as offered, not sent: rounds skip the user until tomorrow.
+
+        The course does not advance; the next lesson is still the same one.
+        """
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE subscriptions SET last_sent_on = ?, claim_round = NULL, claim_on = NULL"
+                " WHERE user_id = ?",
+                (today.isoformat(), user_id),
+            )
 
     async def delivered_days(self, user_id: int) -> set[int]:
         """Return the course days whose lesson the user has received."""
@@ -596,6 +607,14 @@ class Store:
                 "UPDATE subscriptions SET active = 0, last_sent_on = ?, claim_round = NULL,"
                 " claim_on = NULL WHERE user_id = ?",
                 (today.isoformat(), user_id),
+            )
+
+    async def set_last_inbound(self, channel: str, external_id: str, when: str) -> None:
+        """Set when a user last wrote (ISO time, UTC). For tests and benchmarks."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE users SET last_inbound_at = ? WHERE channel = ? AND external_id = ?",
+                (when, channel, external_id),
             )
 
     async def count_deliveries_on(self, today: date) -> int:
