@@ -1,4 +1,4 @@
-"""Entry point: ``python main.py [run|chat|ask|validate|push|migrate|unanswered]``.
+"""Entry point: ``python main.py [run|chat|ask|check|validate|push|migrate|unanswered]``.
 
 With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set and the console
 chat otherwise. Each sub-command calls one function; heavy imports happen only where needed,
@@ -14,6 +14,11 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from faq.content import Problem
+    from faq.model import Content
 
 # python-telegram-bot 22 reports retry_after as a timedelta with this set (its future
 # default); bot/ and handlers/ accept both forms.
@@ -34,6 +39,7 @@ def cmd_validate(_: argparse.Namespace) -> int:
     from faq.content import CONTENT_DIR, check_content
 
     content, problems = check_content(CONTENT_DIR)
+    problems += _red_flag_problems(content)
     for problem in problems:
         print(problem)
     if problems:
@@ -43,6 +49,38 @@ def cmd_validate(_: argparse.Namespace) -> int:
         f"ok: {len(content.branches)} branches, {len(content.topics)} topics, "
         f"{len(content.lessons)} lessons"
     )
+    return 0
+
+
+def _red_flag_problems(content: Content) -> list[Problem]:
+    """Problems of the scam check's red flags, whose topics must exist in ``content``."""
+    from faq.offer_rules import RULES_PATH, check_rules
+
+    return check_rules(RULES_PATH, content.topics.keys())[1]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print the scam check of one offer, or of one offer per input line, as JSON."""
+    from faq.offer_check import check_offer
+    from faq.offer_rules import default_rules
+
+    rules = default_rules()
+    if args.jsonl:
+        out = sys.stdout
+        for line in _decode_lines(sys.stdin.buffer):
+            # the offer is the first tab-separated field, so a TSV of (offer, label) can be
+            # fed as it is; a literal \n in the line is a line break of the offer
+            offer = line.split("\t", 1)[0].replace("\\n", "\n")
+            out.write(json.dumps(check_offer(offer, rules).as_json()) + "\n")
+        out.flush()
+        return 0
+    if not args.text:
+        print(
+            'usage: python main.py check "offer text"  or  python main.py check --jsonl < file',
+            file=sys.stderr,
+        )
+        return 2
+    print(json.dumps(check_offer(" ".join(args.text), rules).as_json()))
     return 0
 
 
@@ -119,7 +157,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     from bot.delivery import push_once
 
     report = asyncio.run(push_once(settings, everyone_due=args.now))
-    print(json.dumps(report.as_dict(), ensure_ascii=False))
+    print(json.dumps(report.as_dict()))
     return 0
 
 
@@ -168,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="match a question and print JSON")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--jsonl", action="store_true", help="one question per stdin line")
+    check = sub.add_parser("check", help="check an offer for scam red flags, print JSON")
+    check.add_argument("text", nargs="*")
+    check.add_argument("--jsonl", action="store_true", help="one offer per stdin line")
     sub.add_parser("validate", help="check the content files")
     push = sub.add_parser("push", help="one delivery round of the daily lesson")
     push.add_argument("--now", action="store_true", help="treat every delivery time as reached")
@@ -192,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": cmd_run,
         "chat": cmd_chat,
         "ask": cmd_ask,
+        "check": cmd_check,
         "validate": cmd_validate,
         "push": cmd_push,
         "migrate": cmd_migrate,
