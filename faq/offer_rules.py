@@ -369,11 +369,12 @@ class _Loader:
         for index, group in enumerate(raw_groups):
             line = table_lines[index] if index < len(table_lines) else 1
             gid = group.get("id")
+            id_line = self.lines.key("id", line)
             if not isinstance(gid, str) or not _ID_RE.match(gid):
-                self.add(line, f"group id {gid!r} is not a short ASCII slug")
+                self.add(id_line, f"group id {gid!r} is not a short ASCII slug")
                 continue
             if gid in self.group_ids:
-                self.add(line, f"duplicate group id {gid!r}")
+                self.add(id_line, f"duplicate group id {gid!r}")
             self.group_ids.add(gid)
             for key in group:
                 if key not in {"id", "patterns"}:
@@ -394,11 +395,12 @@ class _Loader:
         for index, flag in enumerate(raw_flags):
             line = table_lines[index] if index < len(table_lines) else 1
             fid = flag.get("id")
+            id_line = self.lines.key("id", line)
             if not isinstance(fid, str) or not _ID_RE.match(fid):
-                self.add(line, f"flag id {fid!r} is not a short ASCII slug")
+                self.add(id_line, f"flag id {fid!r} is not a short ASCII slug")
                 continue
             if fid in flag_ids or fid in self.group_ids:
-                self.add(line, f"duplicate id {fid!r} (flag and group ids must all differ)")
+                self.add(id_line, f"duplicate id {fid!r} (flag and group ids must all differ)")
             flag_ids.add(fid)
             rule = self.flag(fid, flag, line)
             if rule is not None:
