@@ -304,7 +304,7 @@ BROKEN = [
     ('"registration fee", ', '"ab*", ', "too short for a prefix", '"ab*"'),
     ('"registration fee", ', '"রেজিস্ট্রেশন ফি", ', "is listed twice", "রেজিস্ট্রেশন ফি"),
     ('"registration fee", ', '"!!", ', "has no words", '"!!"'),
-    ('patterns = ["{amount}", "taka"]', 'patterns = "taka"', "list of non-empty", 'patterns = "taka"'),
+    ('patterns = ["{amount}", "taka"]', 'patterns = "taka"', "non-empty", 'patterns = "taka"'),
     ('patterns = ["{amount}", "taka"]', "patterns = []", "needs at least one pattern", None),
     ('shorteners = ["bit.ly"]', 'shorteners = ["bit ly"]', "not a domain", "bit ly"),
     ('risky_endings = [".xyz"]', 'risky_endings = ["xyz"]', "must look like .xyz", '["xyz"]'),
