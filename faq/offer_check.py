@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from faq.normalize import clean_text, consonants, fold
 from faq.offer_rules import TOKEN_RE, Pattern, Rules, Spec, default_rules
@@ -73,72 +73,71 @@ class OfferCheck:
 # --- tokens --------------------------------------------------------------------------
 
 
-class _Token(NamedTuple):
-    start: int
-    end: int
-    cleaned: str
-    kind: str  # "num", "sign" or "word"
-    keys: tuple[str, ...]
-    skeleton: str
+class _Tokens:
+    """The words of an offer as parallel lists (cheaper than one object per word)."""
+
+    __slots__ = ("keys", "kinds", "matches", "n", "skeletons")
+
+    def __init__(self, text: str, rules: Rules) -> None:
+        self.matches = list(TOKEN_RE.finditer(text))
+        cache = rules.words
+        raws = [m.group() for m in self.matches]
+        infos = [cache.get(raw) for raw in raws]
+        for i, info in enumerate(infos):
+            if info is None:
+                infos[i] = info = _word_info(raws[i], rules)
+                if len(cache) < 200_000:
+                    cache[raws[i]] = info
+        self.kinds = [info[0] for info in infos]
+        self.keys = [info[1] for info in infos]
+        self.skeletons = [info[2] for info in infos]
+        self.n = len(infos)
+
+    def start(self, i: int) -> int:
+        return self.matches[i].start()
+
+    def end(self, i: int) -> int:
+        return self.matches[i].end()
 
 
-def _word_info(raw: str, kind: str, rules: Rules) -> tuple[str, str, tuple[str, ...], str]:
-    """(cleaned, kind, keys, skeleton) of a word as written, memoised per rules."""
-    if kind == "num":
-        return (raw, "num", (), "")
-    if kind == "sign":
-        return (raw, "sign", (raw,), "")
+def _word_info(raw: str, rules: Rules) -> tuple[str, tuple[str, ...], str]:
+    """(kind, pattern keys, consonant skeleton) of a word as written."""
+    if raw[0] in "৳$":
+        return ("sign", (raw,), "")
+    if raw[0].isdigit():
+        return ("num", (), "")
     cleaned = clean_text(raw)
     folded = fold(cleaned) if cleaned else ""
     keys = rules.keys_of(cleaned) if cleaned else ()
-    return (cleaned, "word", keys, consonants(folded) if folded else "")
+    return ("word", keys, consonants(folded) if folded else "")
 
 
-def _tokens(text: str, rules: Rules) -> list[_Token]:
-    tokens: list[_Token] = []
-    cache = rules.words
-    append = tokens.append
-    for m in TOKEN_RE.finditer(text):
-        raw = m.group()
-        info = cache.get(raw)
-        if info is None:
-            info = _word_info(raw, m.lastgroup or "word", rules)
-            if len(cache) < 200_000:
-                cache[raw] = info
-        if info[0]:
-            start, end = m.span()
-            append(_Token(start, end, *info))
-    return tokens
-
-
-def _amount_ends(tokens: list[_Token], text: str, rules: Rules) -> dict[int, int]:
+def _amount_ends(tokens: _Tokens, text: str, rules: Rules) -> dict[int, int]:
     """Map the index of each token that starts a sum of money to the index after it."""
     ends: dict[int, int] = {}
-    n = len(tokens)
+    n, kinds, keys = tokens.n, tokens.kinds, tokens.keys
 
     def is_currency(i: int) -> bool:
-        return i < n and (
-            tokens[i].kind == "sign" or any(k in rules.currency for k in tokens[i].keys)
-        )
+        return i < n and (kinds[i] == "sign" or any(k in rules.currency for k in keys[i]))
 
     def is_multiplier(i: int) -> bool:
-        return i < n and any(k in rules.multipliers for k in tokens[i].keys)
+        return i < n and any(k in rules.multipliers for k in keys[i])
 
-    for i, tok in enumerate(tokens):
-        if tok.kind != "num":
+    for i, kind in enumerate(kinds):
+        if kind != "num":
             continue
         j = i + 1
         # a range: 900-2800tk, ৮০০-১৫০০ টাকা
-        if j < n and tokens[j].kind == "num" and tokens[j].start - tok.end <= 3:
+        if j < n and kinds[j] == "num" and tokens.start(j) - tokens.end(i) <= 3:
             j += 1
         if is_multiplier(j):
             j += 1
             ends[i] = j + 1 if is_currency(j) else j
         elif is_currency(j):
             ends[i] = j + 1
-        elif text.startswith("/-", tokens[j - 1].end):
+        elif text.startswith("/-", tokens.end(j - 1)):
             ends[i] = j
-        if i > 0 and is_currency(i - 1) and tokens[i - 1].end <= tok.start:
+        if i > 0 and is_currency(i - 1):
             k = i + 1
             if is_multiplier(k):
                 k += 1
@@ -149,91 +148,87 @@ def _amount_ends(tokens: list[_Token], text: str, rules: Rules) -> dict[int, int
 # --- matching ------------------------------------------------------------------------
 
 
-def _word_matches(spec: Spec, tok: _Token) -> bool:
-    if spec.kind == "word":
-        return spec.value in tok.keys
-    return tok.kind == "word" and tok.skeleton.startswith(spec.value)
-
-
 def _match(
-    specs: tuple[Spec, ...],
-    si: int,
-    ti: int,
-    tokens: list[_Token],
-    amounts: dict[int, int],
+    specs: tuple[Spec, ...], si: int, ti: int, tokens: _Tokens, amounts: dict[int, int]
 ) -> int:
-    """Return the token index after a match of ``specs[si:]`` at ``tokens[ti:]``, or -1."""
+    """Return the token index after a match of ``specs[si:]`` at token ``ti``, or -1."""
     if si == len(specs):
         return ti
     spec = specs[si]
-    if spec.kind == "gap":
+    kind = spec.kind
+    if kind == "gap":
         for skip in range(MAX_GAP + 1):
-            if ti + skip > len(tokens):
+            if ti + skip > tokens.n:
                 break
             end = _match(specs, si + 1, ti + skip, tokens, amounts)
             if end >= 0:
                 return end
         return -1
-    if ti >= len(tokens):
+    if ti >= tokens.n:
         return -1
-    if spec.kind == "amount":
+    if kind == "word":
+        ok = spec.value in tokens.keys[ti]
+    elif kind == "amount":
         end = amounts.get(ti, -1)
         return -1 if end < 0 else _match(specs, si + 1, end, tokens, amounts)
-    if spec.kind == "number":
-        if tokens[ti].kind != "num":
-            return -1
-        return _match(specs, si + 1, ti + 1, tokens, amounts)
-    if not _word_matches(spec, tokens[ti]):
-        return -1
-    return _match(specs, si + 1, ti + 1, tokens, amounts)
+    elif kind == "number":
+        ok = tokens.kinds[ti] == "num"
+    else:  # prefix
+        ok = tokens.kinds[ti] == "word" and tokens.skeletons[ti].startswith(spec.value)
+    return _match(specs, si + 1, ti + 1, tokens, amounts) if ok else -1
 
 
-class _Hit(NamedTuple):
-    start: int  # token indices, end exclusive
-    end: int
-    first: int  # character span in the text
-    last: int
+# A pattern hit: (first token, token after the last); tuples keep the hot loop cheap.
+_Hit = tuple[int, int]
 
 
-def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], list[_Token]]:
-    tokens = _tokens(text, rules)
+def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]:
+    """Every hit of every pattern (of flags and of groups), by owner, in text order."""
+    tokens = _Tokens(text, rules)
     amounts = _amount_ends(tokens, text, rules)
     hits: dict[str, list[_Hit]] = {}
 
     def add(owner: str, ti: int, end: int) -> None:
-        hits.setdefault(owner, []).append(_Hit(ti, end, tokens[ti].start, tokens[end - 1].end))
+        found = hits.get(owner)
+        if found is None:
+            hits[owner] = [(ti, end)]
+        else:
+            found.append((ti, end))
 
     plans, by_prefix = rules.plans, rules.by_prefix
-    n = len(tokens)
-    for ti, tok in enumerate(tokens):
+    n, all_keys, kinds = tokens.n, tokens.keys, tokens.kinds
+    for ti, keys in enumerate(all_keys):
+        kind = kinds[ti]
+        if not keys and kind != "num" and not by_prefix:
+            continue
         candidates: list[Pattern] = []
-        for key in tok.keys:
+        for key in keys:
             owners, more, pairs = plans[key]
             for owner in owners:
                 add(owner, ti, ti + 1)
             if more:
                 candidates += more
             if pairs and ti + 1 < n:
-                for key2 in tokens[ti + 1].keys:
+                for key2 in all_keys[ti + 1]:
                     more = pairs.get(key2)
                     if more:
                         candidates += more
-        if by_prefix and tok.skeleton:
-            more = by_prefix.get(tok.skeleton[:3])
+        if by_prefix and tokens.skeletons[ti]:
+            more = by_prefix.get(tokens.skeletons[ti][:3])
             if more:
                 candidates += more
-        if tok.kind == "num":
+        if kind == "num":
             candidates += rules.by_number
             if ti + 1 < n:
-                for key2 in tokens[ti + 1].keys:
+                for key2 in all_keys[ti + 1]:
                     candidates += rules.number_next.get(key2, ())
-        end = amounts.get(ti)
-        if end is not None:
+        end = amounts.get(ti) if amounts else None
+        if end is not None:  # a sum of money starts here: 500 tk, $30, BDT 10,000
             for owner in rules.amount_single:
                 add(owner, ti, end)
             candidates += rules.by_amount
             if end < n:
-                for key2 in tokens[end].keys:
+                for key2 in all_keys[end]:
                     candidates += rules.amount_next.get(key2, ())
         for pattern in candidates:
             end = _match(pattern.specs, 0, ti, tokens, amounts)
@@ -242,28 +237,24 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], list[_To
     return hits, tokens
 
 
-def _near(hit: _Hit, others: list[_Hit], window: int) -> _Hit | None:
+def _near(hit: _Hit, others: list[_Hit], starts: list[int], window: int) -> _Hit | None:
     """The hit of ``others`` closest to ``hit`` within ``window`` words (0: anywhere).
 
-    ``others`` is in text order and every pattern is short, so only the hits starting
-    around ``hit`` can be the closest; bisect finds them without scanning the list.
+    ``others`` is in text order (``starts`` holds their first words) and every pattern is
+    short, so only the hits starting around ``hit`` can be the closest: bisect finds them.
+    On a tie the longer hit wins («BDT 1,500» rather than «BDT»).
     """
-    if not others:
-        return None
-    at = bisect_left(others, hit.start, key=_start)
+    start, end = hit
+    at = bisect_left(starts, start)
     best: _Hit | None = None
     best_gap = 1 << 30
     for other in others[max(at - 4, 0) : at + 2]:
-        gap = max(other.start - hit.end, hit.start - other.end, 0)
-        if gap < best_gap:
+        gap = max(other[0] - end, start - other[1], 0)
+        if gap < best_gap or (gap == best_gap and best is not None and other[1] > best[1]):
             best, best_gap = other, gap
     if best is None or (window and best_gap > window):
         return None
     return best
-
-
-def _start(hit: _Hit) -> int:
-    return hit.start
 
 
 def _registrable(host: str) -> str:
@@ -333,10 +324,12 @@ def _unglyph(word: str) -> tuple[str, str]:
     return plain, plain.replace("l", "i") if "1" in word else plain
 
 
-def _pick_evidence(text: str, hit: _Hit, helper: _Hit | None) -> str:
-    first, last = hit.first, hit.last
+def _pick_evidence(text: str, tokens: _Tokens, hit: _Hit, helper: _Hit | None) -> str:
+    """The hit's words; with the nearest needed words too when short and close by."""
+    first, last = tokens.start(hit[0]), tokens.end(hit[1] - 1)
     if helper is not None and last - first < 40:
-        a, b = min(first, helper.first), max(last, helper.last)
+        a = min(first, tokens.start(helper[0]))
+        b = max(last, tokens.end(helper[1] - 1))
         if b - a <= 120:
             first, last = a, b
     return text[first:last]
@@ -353,7 +346,17 @@ def check_offer(text: str, rules: Rules | None = None) -> OfferCheck:
         text = ""
     truncated = len(text) > MAX_OFFER
     text = text[:MAX_OFFER]
-    hits, _ = _find_hits(text, rules)
+    hits, tokens = _find_hits(text, rules)
+    starts: dict[str, list[int]] = {}
+
+    def near(hit: _Hit, group: str, window: int) -> _Hit | None:
+        others = hits.get(group)
+        if not others:
+            return None
+        if group not in starts:
+            starts[group] = [other[0] for other in others]
+        return _near(hit, others, starts[group], window)
+
     links = _link_hits(text, rules)
     fired: list[tuple[int, int, Flag]] = []  # (strength rank, position, flag)
     for rule in rules.flags:
@@ -366,19 +369,15 @@ def check_offer(text: str, rules: Rules | None = None) -> OfferCheck:
                 evidence = text[spans[0][0] : spans[0][1]]
         else:
             for hit in hits.get(rule.id, ()):
-                helpers = [_near(hit, hits.get(g, ()), rule.window) for g in rule.needs]
-                if any(h is None for h in helpers):
+                helpers = [near(hit, g, rule.window) for g in rule.needs]
+                if None in helpers:
                     continue
                 # a negation next to the hit or to a word it needed cancels it
-                parts = [hit, *(h for h in helpers if h is not None)]
-                if any(
-                    _near(part, hits.get(g, ()), rule.unless_window)
-                    for part in parts
-                    for g in rule.unless
-                ):
+                parts = [hit, *helpers]
+                if any(near(part, g, rule.unless_window) for part in parts for g in rule.unless):
                     continue
-                evidence = _pick_evidence(text, hit, helpers[0] if helpers else None)
-                position = hit.first
+                evidence = _pick_evidence(text, tokens, hit, helpers[0] if helpers else None)
+                position = tokens.start(hit[0])
                 break
         if evidence:
             flag = Flag(rule.id, rule.strength, evidence.strip(), rule.explanation, rule.topic)

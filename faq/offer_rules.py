@@ -195,6 +195,15 @@ class Rules:
             )
 
 
+@lru_cache(maxsize=8192)
+def _word_key(word: str) -> str:
+    """The key a pattern word is compared by (a currency sign stands for itself)."""
+    if word in ("৳", "$"):
+        return word
+    folded = fold(clean_text(word))
+    return key_of(folded) if folded else ""
+
+
 def parse_pattern(text: str) -> tuple[tuple[Spec, ...], str | None]:
     """Compile one pattern; return its specs and a problem (or None)."""
     specs: list[Spec] = []
@@ -217,12 +226,9 @@ def parse_pattern(text: str) -> tuple[tuple[Spec, ...], str | None]:
             specs.append(Spec("prefix", skel))
         else:
             for m in TOKEN_RE.finditer(item):
-                if m.lastgroup == "sign":
-                    specs.append(Spec("word", m.group()))
-                    continue
-                folded = fold(clean_text(m.group()))
-                if folded:
-                    specs.append(Spec("word", key_of(folded)))
+                key = _word_key(m.group())
+                if key:
+                    specs.append(Spec("word", key))
     if not specs:
         return (), "has no words"
     if specs[0].kind == "gap" or specs[-1].kind == "gap":
@@ -464,20 +470,20 @@ class _Loader:
 
     def explanation(self, flag: dict[str, Any], line: int, what: str) -> str:
         value = flag.get("explanation")
-        where = self.lines.key("explanation", line)
         if not isinstance(value, str) or not value.strip():
-            self.add(where if "explanation" in flag else line, f"{what}: 'explanation' is missing")
+            where = self.lines.key("explanation", line) if "explanation" in flag else line
+            self.add(where, f"{what}: 'explanation' is missing")
             return ""
         value = unicodedata.normalize("NFC", value.strip())
+        problems = []
         if len(value) > MAX_EXPLANATION:
-            self.add(
-                where,
-                f"{what}: explanation has {len(value)} characters (at most {MAX_EXPLANATION})",
-            )
+            problems.append(f"explanation has {len(value)} characters (at most {MAX_EXPLANATION})")
         if not _BANGLA.search(value):
-            self.add(where, f"{what}: the explanation must be written in Bangla")
+            problems.append("the explanation must be written in Bangla")
         if "\n" in value or re.search(r"</?[a-zA-Z][^>]*>|[*_`]{2}", value):
-            self.add(where, f"{what}: the explanation must be one line of plain text")
+            problems.append("the explanation must be one line of plain text")
+        for problem in problems:
+            self.add(self.lines.key("explanation", line), f"{what}: {problem}")
         return value
 
     def window(self, flag: dict[str, Any], key: str, default: int, line: int, what: str) -> int:
