@@ -40,6 +40,8 @@ _SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
 # where a look-alike letter may sit in a word (upw0rk, f1verr, upvvork, arnazon)
 _ODD_SPOT = re.compile(r"[A-Za-z][0135]|[0135][A-Za-z]|vv|rn")
 _WORD_AROUND = re.compile(r"[A-Za-z0-9]+")
+_HANDLE = re.compile(r"(?<![A-Za-z0-9.])@[A-Za-z][A-Za-z0-9_.]{3,}")
+_CHAT_HOSTS = frozenset({"t.me", "telegram.me", "wa.me"})
 _HOMOGLYPHS = (("0", "o"), ("1", "l"), ("3", "e"), ("5", "s"), ("vv", "w"), ("rn", "m"))
 
 
@@ -293,11 +295,22 @@ def _link_hits(text: str, rules: Rules) -> dict[str, list[tuple[int, int]]]:
             found.setdefault("shortener", []).append(span)
         if host.endswith(rules.risky_endings):
             found.setdefault("risky_domain", []).append(span)
+        if site in _CHAT_HOSTS:  # t.me/upwork_hr: a chat handle that starts with a brand
+            rest = _SCHEME.sub("", lowered).split("/", 1)
+            handle = (rest[1] if len(rest) > 1 else "").replace("_", "").replace(".", "")
+            if any(p.startswith(b) for p in _unglyph(handle) for b in rules.brands):
+                found.setdefault("lookalike", []).append(span)
+            continue
         plains = [p.replace("-", "").replace(".", "") for p in _unglyph(host)]
         for brand, official in rules.brands.items():
             if any(brand in p for p in plains) and site not in official:
                 found.setdefault("lookalike", []).append(span)
                 break
+    # a chat handle with a brand's name: @upwork_hr_desk, @fiverr.support
+    for m in _HANDLE.finditer(text):
+        handle = m.group()[1:].casefold().replace("_", "").replace(".", "")
+        if any(plain.startswith(brand) for plain in _unglyph(handle) for brand in rules.brands):
+            found.setdefault("lookalike", []).append((m.start(), m.end()))
     # look-alike names in plain words: upw0rk, f1verr, paypa1, upvvork
     done = -1
     for spot in _ODD_SPOT.finditer(text):
@@ -367,7 +380,7 @@ def check_offer(text: str, rules: Rules | None = None) -> OfferCheck:
             if spans:
                 position = spans[0][0]
                 evidence = text[spans[0][0] : spans[0][1]]
-        else:
+        elif all(g in hits for g in rule.needs_anywhere):
             for hit in hits.get(rule.id, ()):
                 helpers = [near(hit, g, rule.window) for g in rule.needs]
                 if None in helpers:

@@ -69,8 +69,8 @@ _SUFFIXES = (
     "ti", "ra", "re", "r", "e", "i", "s", "y",
 )  # fmt: skip
 _FLAG_KEYS = frozenset(
-    {"id", "strength", "topic", "explanation", "patterns", "needs", "unless", "window",
-     "unless_window", "link"}
+    {"id", "strength", "topic", "explanation", "patterns", "needs", "needs_anywhere", "unless",
+     "window", "unless_window", "link"}
 )  # fmt: skip
 
 
@@ -108,6 +108,7 @@ class FlagRule:
     topic: str
     explanation: str
     needs: tuple[str, ...] = ()
+    needs_anywhere: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     window: int = DEFAULT_WINDOW
     unless_window: int = DEFAULT_UNLESS_WINDOW
@@ -433,7 +434,7 @@ class _Loader:
             for key, default in (("window", DEFAULT_WINDOW), ("unless_window", 5))
         }
         refs: dict[str, tuple[str, ...]] = {}
-        for key in ("needs", "unless"):
+        for key in ("needs", "needs_anywhere", "unless"):
             values = self.strings(flag, key, line, what) if key in flag else []
             for gid in values:
                 if gid not in self.group_ids:
@@ -462,6 +463,7 @@ class _Loader:
             topic=topic,
             explanation=explanation,
             needs=refs["needs"],
+            needs_anywhere=refs["needs_anywhere"],
             unless=refs["unless"],
             window=windows["window"],
             unless_window=windows["unless_window"],

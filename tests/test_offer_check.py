@@ -108,16 +108,20 @@ def test_one_weak_sign_is_medium_and_two_are_high() -> None:
 
 
 def test_spelling_variants_digits_and_amount_forms_meet_the_same_flag() -> None:
-    for offer in (
+    for fee in (
         "রেজিস্ট্রেশন ফি ৫০০ টাকা",
         "রেজিস্ট্রেসন ফি ৫০০ টাকা",
         "registration fee 500tk",
         "Registration Fee ৳500",
-        "registration fee 500/-",
+        "registration fee ৫০০/-",
         "registration fee $5",
         "registration fee 1.5k",
+        "registration fee BDT 1,500",
     ):
+        offer = f"Data entry job, {fee}"
         assert [f.id for f in check_offer(offer).flags] == ["upfront_fee"], offer
+    # a fee with nothing offered for it is not an offer (a receipt, a conference)
+    assert check_offer("Registration Fee ৳500").verdict == "none_found"
 
 
 def test_evidence_is_the_original_text_and_a_substring() -> None:
