@@ -172,14 +172,14 @@ def test_check_jsonl_over_the_shared_sample_gives_50_lines() -> None:
 
 def test_check_jsonl_survives_garbage_and_reads_literal_newlines() -> None:
     lines = [
-        b"Join fee\\n500 taka\tscam",
+        b"Online job. Join fee\\n500 taka\tscam",
         b"",
         b"   \t  ",
         "ক".encode() * 100_000,
         "😀😀".encode(),
-        b"\x00\x01\x1b[31m control registration fee 300 taka",
-        b"\xff\xfe\xc3\x80 \xed\xa0\x80 registration fee 300 taka",
-        b"<b>registration fee</b> **300 taka**",
+        b"\x00\x01\x1b[31m control job registration fee 300 taka",
+        b"\xff\xfe\xc3\x80 \xed\xa0\x80 job registration fee 300 taka",
+        b"<b>job registration fee</b> **300 taka**",
         b"Office assistant needed, salary 15000 tk",
     ]
     result = run("check", "--jsonl", stdin=b"\n".join(lines))
