@@ -40,6 +40,7 @@ _SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
 # where a look-alike letter may sit in a word (upw0rk, f1verr, upvvork, arnazon)
 _ODD_SPOT = re.compile(r"[A-Za-z][0135]|[0135][A-Za-z]|vv|rn")
 _WORD_AROUND = re.compile(r"[A-Za-z0-9]+")
+_SENTENCE_END = re.compile(r"[।.!?\n]")
 _HANDLE = re.compile(r"(?<![A-Za-z0-9.])@[A-Za-z][A-Za-z0-9_.]{3,}")
 _CHAT_HOSTS = frozenset({"t.me", "telegram.me", "wa.me"})
 _HOMOGLYPHS = (("0", "o"), ("1", "l"), ("3", "e"), ("5", "s"), ("vv", "w"), ("rn", "m"))
@@ -78,7 +79,7 @@ class OfferCheck:
 class _Tokens:
     """The words of an offer as parallel lists (cheaper than one object per word)."""
 
-    __slots__ = ("keys", "kinds", "matches", "n", "skeletons")
+    __slots__ = ("keys", "kinds", "matches", "n", "sentences", "skeletons")
 
     def __init__(self, text: str, rules: Rules) -> None:
         self.matches = list(TOKEN_RE.finditer(text))
@@ -94,6 +95,15 @@ class _Tokens:
         self.keys = [info[1] for info in infos]
         self.skeletons = [info[2] for info in infos]
         self.n = len(infos)
+        # sentence number of each word: a "..." gap in a pattern does not cross a sentence end
+        sentences = []
+        number, last = 0, 0
+        for m in self.matches:
+            if _SENTENCE_END.search(text, last, m.start()):
+                number += 1
+            sentences.append(number)
+            last = m.end()
+        self.sentences = sentences
 
     def start(self, i: int) -> int:
         return self.matches[i].start()
@@ -160,7 +170,7 @@ def _match(
     kind = spec.kind
     if kind == "gap":
         for skip in range(MAX_GAP + 1):
-            if ti + skip > tokens.n:
+            if ti + skip >= tokens.n or tokens.sentences[ti + skip] != tokens.sentences[ti - 1]:
                 break
             end = _match(specs, si + 1, ti + skip, tokens, amounts)
             if end >= 0:
