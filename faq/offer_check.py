@@ -17,7 +17,8 @@ Verdict: ``high`` for a strong flag or two weak ones, ``medium`` for one weak fl
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -79,7 +80,7 @@ class OfferCheck:
 class _Tokens:
     """The words of an offer as parallel lists (cheaper than one object per word)."""
 
-    __slots__ = ("keys", "kinds", "matches", "n", "sentences", "skeletons")
+    __slots__ = ("_ends", "keys", "kinds", "matches", "n", "skeletons", "text")
 
     def __init__(self, text: str, rules: Rules) -> None:
         self.matches = list(TOKEN_RE.finditer(text))
@@ -95,15 +96,15 @@ class _Tokens:
         self.keys = [info[1] for info in infos]
         self.skeletons = [info[2] for info in infos]
         self.n = len(infos)
-        # sentence number of each word: a "..." gap in a pattern does not cross a sentence end
-        sentences = []
-        number, last = 0, 0
-        for m in self.matches:
-            if _SENTENCE_END.search(text, last, m.start()):
-                number += 1
-            sentences.append(number)
-            last = m.end()
-        self.sentences = sentences
+        self.text = text
+        self._ends: list[int] | None = None
+
+    def sentences(self) -> list[int]:
+        """The sentence each word is in (a "..." gap does not cross a sentence end)."""
+        if self._ends is None:
+            ends = [m.start() for m in _SENTENCE_END.finditer(self.text)]
+            self._ends = [bisect_right(ends, m.start()) for m in self.matches]
+        return self._ends
 
     def start(self, i: int) -> int:
         return self.matches[i].start()
@@ -169,10 +170,15 @@ def _match(
     spec = specs[si]
     kind = spec.kind
     if kind == "gap":
-        for skip in range(MAX_GAP + 1):
-            if ti + skip >= tokens.n or tokens.sentences[ti + skip] != tokens.sentences[ti - 1]:
+        after = specs[si + 1]
+        sentences = tokens.sentences()
+        sentence = sentences[ti - 1]
+        for j in range(ti, min(ti + MAX_GAP + 1, tokens.n)):
+            if sentences[j] != sentence:
                 break
-            end = _match(specs, si + 1, ti + skip, tokens, amounts)
+            if after.kind == "word" and after.value not in tokens.keys[j]:
+                continue
+            end = _match(specs, si + 1, j, tokens, amounts)
             if end >= 0:
                 return end
         return -1
@@ -195,7 +201,11 @@ _Hit = tuple[int, int]
 
 
 def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]:
-    """Every hit of every pattern (of flags and of groups), by owner, in text order."""
+    """Every hit of every pattern (of flags and of groups), by owner, in text order.
+
+    The index already checked how a pattern starts (its first word, or its first two, or a
+    sum and the word after it), so the rest of it is matched from there on.
+    """
     tokens = _Tokens(text, rules)
     amounts = _amount_ends(tokens, text, rules)
     hits: dict[str, list[_Hit]] = {}
@@ -207,45 +217,61 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
         else:
             found.append((ti, end))
 
+    def rest(patterns: Iterable[Pattern], si: int, ti: int, at: int) -> None:
+        for pattern in patterns:
+            specs = pattern.specs
+            if si < len(specs):  # the next word must be there: a cheap test before matching
+                spec = specs[si]
+                kind = spec.kind
+                if kind == "word":
+                    ok = at < n and spec.value in all_keys[at]
+                elif kind == "amount":
+                    ok = at in amounts
+                elif kind == "number":
+                    ok = at < n and kinds[at] == "num"
+                else:
+                    ok = True
+                if not ok:
+                    continue
+            end = _match(specs, si, at, tokens, amounts)
+            if end > ti:
+                add(pattern.owner, ti, end)
+
     plans, by_prefix = rules.plans, rules.by_prefix
     n, all_keys, kinds = tokens.n, tokens.keys, tokens.kinds
     for ti, keys in enumerate(all_keys):
-        kind = kinds[ti]
-        if not keys and kind != "num" and not by_prefix:
-            continue
-        candidates: list[Pattern] = []
         for key in keys:
             owners, more, pairs = plans[key]
             for owner in owners:
                 add(owner, ti, ti + 1)
             if more:
-                candidates += more
+                rest(more, 1, ti, ti + 1)
             if pairs and ti + 1 < n:
                 for key2 in all_keys[ti + 1]:
-                    more = pairs.get(key2)
-                    if more:
-                        candidates += more
+                    found = pairs.get(key2)
+                    if found:
+                        rest(found, 2, ti, ti + 2)
         if by_prefix and tokens.skeletons[ti]:
-            more = by_prefix.get(tokens.skeletons[ti][:3])
-            if more:
-                candidates += more
-        if kind == "num":
-            candidates += rules.by_number
+            found = by_prefix.get(tokens.skeletons[ti][:3])
+            if found:
+                rest(found, 0, ti, ti)
+        if kinds[ti] == "num":
+            rest(rules.by_number, 0, ti, ti)
             if ti + 1 < n:
                 for key2 in all_keys[ti + 1]:
-                    candidates += rules.number_next.get(key2, ())
+                    found = rules.number_next.get(key2)
+                    if found:
+                        rest(found, 2, ti, ti + 2)
         end = amounts.get(ti) if amounts else None
         if end is not None:  # a sum of money starts here: 500 tk, $30, BDT 10,000
             for owner in rules.amount_single:
                 add(owner, ti, end)
-            candidates += rules.by_amount
+            rest(rules.by_amount, 0, ti, ti)
             if end < n:
                 for key2 in all_keys[end]:
-                    candidates += rules.amount_next.get(key2, ())
-        for pattern in candidates:
-            end = _match(pattern.specs, 0, ti, tokens, amounts)
-            if end > ti:
-                add(pattern.owner, ti, end)
+                    found = rules.amount_next.get(key2)
+                    if found:
+                        rest(found, 2, ti, end + 1)
     return hits, tokens
 
 
