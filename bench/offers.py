@@ -27,14 +27,29 @@ from faq.offer_check import check_offer
 from faq.offer_rules import default_rules
 
 DATA = ROOT / "bench" / "data"
-SETS = [
-    ("dev (ours, written first, tuned on)", DATA / "offers_dev.tsv"),
-    ("shared sample (style only, never tuned on)", ROOT.parent / "shared/eval/offers_sample.tsv"),
-    ("held-out A (used once for tuning)", DATA / "offers_heldout_a.tsv"),
-    ("held-out B (never looked at)", DATA / "offers_heldout_b.tsv"),
+_SAMPLE = ROOT.parent / "shared/eval/offers_sample.tsv"
+if not _SAMPLE.exists():  # a work tree sits one level deeper than the main checkout
+    _SAMPLE = ROOT.parent.parent / "shared/eval/offers_sample.tsv"
+SETS: list[tuple[str, list[Path]]] = [
+    ("dev (ours, written first, tuned on)", [DATA / "offers_dev.tsv"]),
+    (
+        "own probes dev2-7 (each tuned on after)",
+        [
+            DATA / name
+            for name in (
+                "offers_dev2.tsv",
+                "offers_dev3_legit.tsv",
+                "offers_dev4.tsv",
+                "offers_dev5.tsv",
+                "offers_dev6.tsv",
+                "offers_dev7.tsv",
+            )
+        ],
+    ),
+    ("shared sample (style only, never tuned on)", [_SAMPLE]),
+    ("held-out A (used once for tuning)", [DATA / "offers_heldout_a.tsv"]),
+    ("held-out B (never looked at)", [DATA / "offers_heldout_b.tsv"]),
 ]
-if not SETS[1][1].exists():  # a work tree sits one level deeper than the main checkout
-    SETS[1] = (SETS[1][0], ROOT.parent.parent / "shared/eval/offers_sample.tsv")
 
 _MONEY = re.compile(
     r"টাকা|taka|\btk\b|৳|\$|usd|usdt|bdt|dollar|ডলার|bkash|বিকাশ|nagad|নগদ|income|ইনকাম|আয়|"
@@ -85,11 +100,12 @@ def accuracy() -> None:
     head = f"{'data set':44} {'method':9} {'scam':>4} {'legit':>5} "
     print(head + f"{'det h|m':>8} {'det h':>6} {'fa h':>6} {'fa h|m':>7}")
     rules = default_rules()
-    for name, path in SETS:
-        if not path.exists():
-            print(f"{name:44} (missing: {path.name})")
+    for name, paths in SETS:
+        missing = [p.name for p in paths if not p.exists()]
+        if missing:
+            print(f"{name:44} (missing: {', '.join(missing)})")
             continue
-        rows = load(path)
+        rows = [row for path in paths for row in load(path)]
         for method, verdict_of in (
             ("check", lambda t: check_offer(t, rules).verdict),
             ("baseline", baseline),
