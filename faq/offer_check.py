@@ -34,17 +34,17 @@ MAX_GAP = 4  # words a "..." may stand for
 Verdict = Literal["high", "medium", "none_found"]
 
 # A dot followed by two letters: where a link (bit.ly/x, https://upw0rk.com) may stand.
-_DOT = re.compile(r"[A-Za-z0-9]\.[A-Za-z]{2}")
+_DOT = re.compile(r"\.(?=[A-Za-z]{2})")
 _LINK_CHARS = re.compile(r"[^\s<>\"'()\[\]{}|,;!?\u0980-\u09ff]+")
 _SPACE = re.compile(r"[\s<>\"'()\[\]{}|,;!?\u0980-\u09ff]")
 _SCHEME = re.compile(r"^(?:https?://)?(?:www\.)?")
-# where a look-alike letter may sit in a word (upw0rk, f1verr, upvvork, arnazon)
-_ODD_SPOT = re.compile(r"[A-Za-z][0135]|[0135][A-Za-z]|vv|rn")
+# where a look-alike letter may sit in a word (upw0rk, f1verr, paypa1, upvvork)
+_GLYPH_DIGIT = re.compile(r"[0135]")
 _WORD_AROUND = re.compile(r"[A-Za-z0-9]+")
 _SENTENCE_END = re.compile(r"[।.!?\n]")
-_HANDLE = re.compile(r"(?<![A-Za-z0-9.])@[A-Za-z][A-Za-z0-9_.]{3,}")
+_HANDLE = re.compile(r"@[A-Za-z][A-Za-z0-9_.]{3,}")
 _CHAT_HOSTS = frozenset({"t.me", "telegram.me", "wa.me"})
-_HOMOGLYPHS = (("0", "o"), ("1", "l"), ("3", "e"), ("5", "s"), ("vv", "w"), ("rn", "m"))
+_HOMOGLYPHS = (("0", "o"), ("1", "l"), ("3", "e"), ("5", "s"), ("vv", "w"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +227,13 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
                     ok = at < n and spec.value in all_keys[at]
                 elif kind == "amount":
                     ok = at in amounts
+                    if ok and len(specs) > si + 2 and specs[si + 1].kind == "gap":
+                        # {amount} ... word: the word must follow within the gap's reach
+                        word = specs[si + 2]
+                        after = amounts[at]
+                        ok = word.kind != "word" or any(
+                            word.value in all_keys[j] for j in range(after, min(after + 5, n))
+                        )
                 elif kind == "number":
                     ok = at < n and kinds[at] == "num"
                 else:
@@ -243,7 +250,11 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
         for key in keys:
             owners, more, pairs = plans[key]
             for owner in owners:
-                add(owner, ti, ti + 1)
+                found = hits.get(owner)
+                if found is None:
+                    hits[owner] = [(ti, ti + 1)]
+                else:
+                    found.append((ti, ti + 1))
             if more:
                 rest(more, 1, ti, ti + 1)
             if pairs and ti + 1 < n:
@@ -262,6 +273,11 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
                     found = rules.number_next.get(key2)
                     if found:
                         rest(found, 2, ti, ti + 2)
+            if ti + 2 < n and kinds[ti + 1] == "num":
+                for key3 in all_keys[ti + 2]:
+                    found = rules.number2_next.get(key3)
+                    if found:
+                        rest(found, 3, ti, ti + 3)
         end = amounts.get(ti) if amounts else None
         if end is not None:  # a sum of money starts here: 500 tk, $30, BDT 10,000
             for owner in rules.amount_single:
@@ -307,10 +323,10 @@ def _link_hits(text: str, rules: Rules) -> dict[str, list[tuple[int, int]]]:
     found: dict[str, list[tuple[int, int]]] = {}
     seen_end = -1
     for dot in _DOT.finditer(text):
-        if dot.start() < seen_end:
+        if dot.start() < seen_end or not dot.start() or not text[dot.start() - 1].isalnum():
             continue
         # grow the link to the nearest separator on the left (spaces end it quickly)
-        left = dot.start()
+        left = dot.start() - 1
         space = max(text.rfind(" ", 0, left), text.rfind("\n", 0, left))
         floor = max(space + 1, left - 300)
         while left > floor and not _SPACE.match(text, left - 1):
@@ -343,16 +359,28 @@ def _link_hits(text: str, rules: Rules) -> dict[str, list[tuple[int, int]]]:
                 found.setdefault("lookalike", []).append(span)
                 break
     # a chat handle with a brand's name: @upwork_hr_desk, @fiverr.support
-    for m in _HANDLE.finditer(text):
+    at = text.find("@")
+    while at >= 0:
+        m = _HANDLE.match(text, at)
+        at = text.find("@", at + 1)
+        before = text[m.start() - 1] if m is not None and m.start() else " "
+        if m is None or before.isalnum() or before == ".":
+            continue  # not a handle (hr@upwork.com is an e-mail address)
         handle = m.group()[1:].casefold().replace("_", "").replace(".", "")
         if any(plain.startswith(brand) for plain in _unglyph(handle) for brand in rules.brands):
             found.setdefault("lookalike", []).append((m.start(), m.end()))
     # look-alike names in plain words: upw0rk, f1verr, paypa1, upvvork
     done = -1
-    for spot in _ODD_SPOT.finditer(text):
-        if spot.start() < done:
+    spots = [d.start() for d in _GLYPH_DIGIT.finditer(text)]
+    spots = [i for i in spots if i and text[i - 1].isascii() and text[i - 1].isalpha()]
+    at = text.find("vv")
+    while at >= 0:
+        spots.append(at)
+        at = text.find("vv", at + 2)
+    for spot in sorted(spots):
+        if spot < done:
             continue
-        left = spot.start()
+        left = spot
         while left > 0 and text[left - 1].isascii() and text[left - 1].isalnum():
             left -= 1
         m = _WORD_AROUND.match(text, left)

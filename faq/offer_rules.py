@@ -131,6 +131,7 @@ class Rules:
     amount_next: dict[str, list[Pattern]] = field(default_factory=dict)
     by_amount: list[Pattern] = field(default_factory=list)
     number_next: dict[str, list[Pattern]] = field(default_factory=dict)
+    number2_next: dict[str, list[Pattern]] = field(default_factory=dict)  # {number} {number} w
     by_number: list[Pattern] = field(default_factory=list)
     shorteners: frozenset[str] = frozenset()
     risky_endings: tuple[str, ...] = ()
@@ -184,6 +185,13 @@ class Rules:
                 self.by_amount.append(pattern)
             elif next_word is not None:
                 self.number_next.setdefault(next_word, []).append(pattern)
+            elif (
+                second is not None
+                and second.kind == "number"
+                and len(pattern.specs) > 2
+                and pattern.specs[2].kind == "word"
+            ):
+                self.number2_next.setdefault(pattern.specs[2].value, []).append(pattern)
             else:
                 self.by_number.append(pattern)
             self.vocab.update(s.value for s in pattern.specs if s.kind == "word")
