@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from faq.content import Problem
 from faq.normalize import clean_text, consonants, fold, key_of
@@ -68,6 +68,20 @@ _SUFFIXES = (
     "gulor", "gulo", "guli", "gula", "der", "tar", "ter", "er", "ye", "ke", "te", "ta",
     "ti", "ra", "re", "r", "e", "i", "s", "y",
 )  # fmt: skip
+_SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {}
+for _suffix in _SUFFIXES:
+    _SUFFIXES_BY_LAST[_suffix[-1]] = (*_SUFFIXES_BY_LAST.get(_suffix[-1], ()), _suffix)
+
+
+def _strip(folded: str) -> list[str]:
+    """The word without each ending it may carry (what is left keeps two letters or more)."""
+    return [
+        folded[: -len(suffix)]
+        for suffix in _SUFFIXES_BY_LAST.get(folded[-1:], ())
+        if folded.endswith(suffix) and len(folded) - len(suffix) >= 2
+    ]
+
+
 _FLAG_KEYS = frozenset(
     {"id", "strength", "topic", "explanation", "patterns", "needs", "needs_anywhere", "unless",
      "window", "unless_window", "link"}
@@ -82,16 +96,14 @@ class RuleError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True, slots=True)
-class Spec:
-    """One element of a compiled pattern."""
+class Spec(NamedTuple):
+    """One element of a compiled pattern: a word's key, a prefix, a placeholder or a gap."""
 
     kind: Literal["word", "prefix", "amount", "number", "gap"]
     value: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Pattern:
+class Pattern(NamedTuple):
     """A compiled pattern and the flag or group it belongs to."""
 
     owner: str
@@ -148,13 +160,9 @@ class Rules:
         if not folded:
             return ()
         keys = [key_of(folded)]
-        for suffix in _SUFFIXES:
-            if folded.endswith(suffix) and len(folded) - len(suffix) >= 2:
-                base = folded[: -len(suffix)]
-                keys.append(key_of(base))
-                for inner in _SUFFIXES:
-                    if base.endswith(inner) and len(base) - len(inner) >= 2:
-                        keys.append(key_of(base[: -len(inner)]))
+        for base in _strip(folded):
+            keys.append(key_of(base))
+            keys.extend(key_of(inner) for inner in _strip(base))
         return tuple(dict.fromkeys(k for k in keys if k in self.vocab))
 
     def index(self, patterns: list[Pattern]) -> None:
