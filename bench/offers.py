@@ -33,7 +33,7 @@ if not _SAMPLE.exists():  # a work tree sits one level deeper than the main chec
 SETS: list[tuple[str, list[Path]]] = [
     ("dev (ours, written first, tuned on)", [DATA / "offers_dev.tsv"]),
     (
-        "own probes dev2-11 (each tuned on after)",
+        "own probes dev2-12 (each tuned on after)",
         [
             DATA / name
             for name in (
@@ -47,6 +47,7 @@ SETS: list[tuple[str, list[Path]]] = [
                 "offers_dev9.tsv",
                 "offers_dev10.tsv",
                 "offers_dev11.tsv",
+                "offers_dev12.tsv",
             )
         ],
     ),
