@@ -33,7 +33,7 @@ if not _SAMPLE.exists():  # a work tree sits one level deeper than the main chec
 SETS: list[tuple[str, list[Path]]] = [
     ("dev (ours, written first, tuned on)", [DATA / "offers_dev.tsv"]),
     (
-        "own probes dev2-13 (each tuned on after)",
+        "own probes dev2-14 (each tuned on after)",
         [
             DATA / name
             for name in (
@@ -49,6 +49,7 @@ SETS: list[tuple[str, list[Path]]] = [
                 "offers_dev11.tsv",
                 "offers_dev12.tsv",
                 "offers_dev13.tsv",
+                "offers_dev14.tsv",
             )
         ],
     ),
