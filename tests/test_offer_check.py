@@ -386,3 +386,46 @@ def test_console_check_both_ways(
     assert "“Salary protidin 1200 taka" in out or "“protidin 1200 taka" in out
     assert "“OTP ta amake din" in out or "“OTP" in out
     assert out.count(offer_texts.VERDICT["high"]) == 2
+
+
+# --- links and gaps ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("offer", "flag_id", "evidence"),
+    [
+        ("Login at upw0rk.com to get paid", "lookalike_link", "upw0rk.com"),
+        ("message @upwork_hr_desk now", "lookalike_link", "@upwork_hr_desk"),
+        (
+            "join https://t.me/fiverr_support_bd",
+            "lookalike_link",
+            "https://t.me/fiverr_support_bd",
+        ),
+        ("mail jobs@fiverr-careers.net", "lookalike_link", "jobs@fiverr-careers.net"),
+        ("details: bit.ly/earn-bd", "short_link", "bit.ly/earn-bd"),
+        ("register at job-online-bd.xyz", "risky_domain", "job-online-bd.xyz"),
+    ],
+)
+def test_links_and_handles(offer: str, flag_id: str, evidence: str) -> None:
+    flags = {f.id: f.evidence for f in check_offer(offer).flags}
+    assert flags.get(flag_id) == evidence, flags
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [
+        "Send your CV to hr@upwork.com or apply at https://www.upwork.com/jobs",
+        "Join our group t.me/bdfreelancerstalk, free for everyone.",
+        "আবেদন করুন https://doict.gov.bd ওয়েবসাইটে",
+    ],
+)
+def test_real_domains_and_ordinary_handles_are_not_look_alikes(offer: str) -> None:
+    assert check_offer(offer).verdict == "none_found", check_offer(offer)
+
+
+def test_a_gap_in_a_pattern_does_not_cross_a_sentence() -> None:
+    # "{amount} ... পাঠান" must not join a salary to "send your CV" in the next sentence
+    offer = "হিসাব সহকারী নিয়োগ, বেতন ১৮,০০০ টাকা। সিভি পাঠান hr@example.com ঠিকানায়।"
+    assert check_offer(offer).verdict == "none_found", check_offer(offer)
+    same_sentence = "চাকরির জন্য ৫০০ টাকা এখনই বিকাশে পাঠান"
+    assert "upfront_fee" in {f.id for f in check_offer(same_sentence).flags}
