@@ -25,11 +25,21 @@ from typing import Any, Literal
 from faq.normalize import clean_text, consonants, fold
 from faq.offer_rules import TOKEN_RE, Pattern, Rules, Spec, default_rules
 
-__all__ = ["MAX_FLAGS", "MAX_OFFER", "Flag", "OfferCheck", "Verdict", "check_offer"]
+__all__ = [
+    "MAX_FLAGS",
+    "MAX_OFFER",
+    "OFFER_MIN_LENGTH",
+    "Flag",
+    "OfferCheck",
+    "Verdict",
+    "check_offer",
+    "looks_like_offer",
+]
 
 MAX_OFFER = 20_000  # characters checked; the rest is cut off (and the reply says so)
 MAX_FLAGS = 5
 MAX_GAP = 4  # words a "..." may stand for
+OFFER_MIN_LENGTH = 120  # shorter messages are questions, not pasted offers
 
 Verdict = Literal["high", "medium", "none_found"]
 
@@ -471,3 +481,20 @@ def check_offer(text: str, rules: Rules | None = None) -> OfferCheck:
     else:
         verdict = "none_found"
     return OfferCheck(verdict, flags[:MAX_FLAGS], truncated)
+
+
+def looks_like_offer(text: str, rules: Rules | None = None) -> bool:
+    """Whether a long message reads like a pasted offer rather than a question.
+
+    True for a message of at least ``OFFER_MIN_LENGTH`` characters that raises a red flag,
+    or names a sum of money together with work or income (the rules' ``sum`` and
+    ``job_or_income`` groups). The channel can then offer the check instead of a topic.
+    """
+    if not isinstance(text, str) or len(text.strip()) < OFFER_MIN_LENGTH:
+        return False
+    rules = rules or default_rules()
+    text = text[:MAX_OFFER]
+    hits, _ = _find_hits(text, rules)
+    if "sum" in hits and "job_or_income" in hits:
+        return True
+    return check_offer(text, rules).verdict != "none_found"

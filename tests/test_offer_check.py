@@ -429,3 +429,22 @@ def test_a_gap_in_a_pattern_does_not_cross_a_sentence() -> None:
     assert check_offer(offer).verdict == "none_found", check_offer(offer)
     same_sentence = "চাকরির জন্য ৫০০ টাকা এখনই বিকাশে পাঠান"
     assert "upfront_fee" in {f.id for f in check_offer(same_sentence).flags}
+
+
+def test_looks_like_offer_tells_offers_from_questions() -> None:
+    from faq.offer_check import looks_like_offer
+
+    assert looks_like_offer(
+        "Online data entry job! Protidin 2 ghonta kaj kore mashe 20 hajar taka income. "
+        "Join korte 500 taka registration fee bKash korun, ajkei."
+    )
+    assert looks_like_offer(
+        "Junior web developer needed at our Dhanmondi office. Salary 25,000 taka per month. "
+        "Send your CV to careers@example.com before the end of the month."
+    )
+    assert not looks_like_offer("Upwork e profile kivabe banabo? Ami notun, kichu bujhi na.")
+    assert not looks_like_offer(
+        "ফ্রিল্যান্সিং শুরু করতে কী কী শিখতে হবে আর কোন মার্কেটপ্লেস দিয়ে শুরু করা ভালো, "
+        "একটু বিস্তারিত বলবেন? আমি একদম নতুন, কম্পিউটার চালাতে পারি শুধু।"
+    )
+    assert not looks_like_offer("")
