@@ -1,4 +1,4 @@
-"""Entry point: ``python main.py [run|serve|chat|ask|validate|push|migrate|unanswered|…]``.
+"""Entry point: ``python main.py [run|serve|chat|ask|check|validate|push|migrate|…]``.
 
 With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set (the web server,
 ``serve``, when WEBHOOK_BASE_URL is set too) and the console chat otherwise. Each
@@ -18,11 +18,16 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.logs import install_redaction, redact, setup_logging
 
 # Before anything else can print: the token never reaches stdout or stderr.
 install_redaction(os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None)
+
+if TYPE_CHECKING:
+    from faq.content import Problem
+    from faq.model import Content
 
 # python-telegram-bot 22 reports retry_after as a timedelta with this set (its future
 # default); bot/ and handlers/ accept both forms.
@@ -46,6 +51,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     content, problems = check_content(args.content_dir or CONTENT_DIR)
     problems += check_ui_texts()
+    problems += _red_flag_problems(content)
     for problem in problems:
         print(problem)
     on = today()
@@ -75,6 +81,38 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"ok: {len(content.branches)} branches, {len(content.topics)} topics, "
         f"{len(content.lessons)} lessons"
     )
+    return 0
+
+
+def _red_flag_problems(content: Content) -> list[Problem]:
+    """Problems of the scam check's red flags, whose topics must exist in ``content``."""
+    from faq.offer_rules import RULES_PATH, check_rules
+
+    return check_rules(RULES_PATH, content.topics.keys())[1]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print the scam check of one offer, or of one offer per input line, as JSON."""
+    from faq.offer_check import check_offer
+    from faq.offer_rules import default_rules
+
+    rules = default_rules()
+    if args.jsonl:
+        out = sys.stdout
+        for line in _decode_lines(sys.stdin.buffer):
+            # the offer is the first tab-separated field, so a TSV of (offer, label) can be
+            # fed as it is; a literal \n in the line is a line break of the offer
+            offer = line.split("\t", 1)[0].replace("\\n", "\n")
+            out.write(json.dumps(check_offer(offer, rules).as_json()) + "\n")
+        out.flush()
+        return 0
+    if not args.text:
+        print(
+            'usage: python main.py check "offer text"  or  python main.py check --jsonl < file',
+            file=sys.stderr,
+        )
+        return 2
+    print(json.dumps(check_offer(" ".join(args.text), rules).as_json()))
     return 0
 
 
@@ -298,6 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="match a question and print JSON")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--jsonl", action="store_true", help="one question per stdin line")
+    check = sub.add_parser("check", help="check an offer for scam red flags, print JSON")
+    check.add_argument("text", nargs="*")
+    check.add_argument("--jsonl", action="store_true", help="one offer per stdin line")
     validate = sub.add_parser("validate", help="check the content files")
     validate.add_argument(
         "--stale-days",
@@ -333,6 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": cmd_serve,
         "chat": cmd_chat,
         "ask": cmd_ask,
+        "check": cmd_check,
         "validate": cmd_validate,
         "push": cmd_push,
         "messenger-setup": cmd_messenger_setup,

@@ -1,7 +1,8 @@
 """The console chat: the conversation core in a terminal, no Telegram needed.
 
 Buttons are shown numbered; typing a number presses one. ``0`` or «মেনু» opens the main menu,
-«back»/«পেছনে» goes back one screen, ``/commands`` work as in Telegram.
+«back»/«পেছনে» goes back one screen, ``/commands`` work as in Telegram. ``check`` followed by
+an offer's text (or ``check`` and then the text on the next line) shows the scam check.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TextIO
 from faq.actions import Menu, OpenBranch, OpenTopic, pack, parse
 from faq.engine import Conversation
 from faq.normalize import fold_bangla_digits
+from faq.offer_reply import check_prompt, replies_for_text
 from faq.replies import Button, Command, Press, Reply, Text, UserRef
 from faq.texts import bn_number
 
@@ -51,13 +53,22 @@ async def run_console(
     buttons: list[Button] = []
     history: list[str] = []
 
-    async def show(message: Text | Press | Command) -> None:
+    checking = False  # the next line is an offer to check
+
+    def render(replies: list[Reply]) -> None:
         nonlocal buttons
         shown: list[Button] = []
-        for reply in await conversation.handle(user, message):
+        for reply in replies:
             shown += _render(reply, stdout, len(shown) + 1)
         if shown:
             buttons = shown
+
+    async def show(message: Text | Press | Command) -> None:
+        render(await conversation.handle(user, message))
+
+    def check(offer: str) -> None:
+        titles = {tid: topic.title for tid, topic in conversation.content.topics.items()}
+        render(replies_for_text(offer, titles=titles))
 
     await show(Command("start"))
     stdout.write("\n(নম্বর লিখে বোতাম বেছে নিন, প্রশ্ন লিখুন, শেষ করতে exit লিখুন)\n")
@@ -74,7 +85,17 @@ async def run_console(
             stdout.write("বিদায়!\n")
             return
         number = fold_bangla_digits(text)
-        if lowered in _MENU_WORDS:
+        if checking:
+            checking = False
+            check(text)
+        elif lowered == "check" or lowered.startswith("check "):
+            offer = text[len("check") :].strip()
+            if offer:
+                check(offer)
+            else:
+                checking = True
+                render([check_prompt()])
+        elif lowered in _MENU_WORDS:
             history.clear()
             await show(Press(_MENU))
         elif lowered in _BACK_WORDS:

@@ -167,3 +167,78 @@ def test_answers_do_not_depend_on_the_hash_seed() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1
+
+
+# --- scam check ------------------------------------------------------------------------
+
+# the shared sample sits next to the main checkout (../shared) or a work tree (../../shared)
+SAMPLE = next(
+    (
+        base / "shared" / "eval" / "offers_sample.tsv"
+        for base in (ROOT.parent, ROOT.parent.parent)
+        if (base / "shared" / "eval" / "offers_sample.tsv").exists()
+    ),
+    ROOT / "missing_offers_sample.tsv",
+)
+DEV_OFFERS = ROOT / "bench" / "data" / "offers_dev.tsv"
+
+
+def test_check_prints_one_json_object() -> None:
+    result = run("check", "VIP task er jonno 2000 taka deposit korun, ajkei")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"verdict", "flags"}
+    assert data["verdict"] == "high"
+    assert {"vip_upgrade", "upfront_fee"} <= {f["id"] for f in data["flags"]}
+    for flag in data["flags"]:
+        assert set(flag) == {"id", "evidence"}
+        assert flag["evidence"] in "VIP task er jonno 2000 taka deposit korun, ajkei"
+
+
+def test_check_without_text_explains_usage() -> None:
+    result = run("check")
+    assert result.returncode == 2
+    assert b"usage" in result.stderr
+
+
+def test_check_jsonl_over_the_dev_set_gives_one_line_each() -> None:
+    raw = DEV_OFFERS.read_bytes()
+    result = run("check", "--jsonl", stdin=raw)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode().splitlines()
+    assert len(out) == len(raw.decode().splitlines()) >= 80
+    for line in out:
+        assert json.loads(line)["verdict"] in {"high", "medium", "none_found"}
+
+
+def test_check_jsonl_over_the_shared_sample_gives_50_lines() -> None:
+    if not SAMPLE.exists():
+        pytest.skip("the shared sample is not next to this checkout")
+    result = run("check", "--jsonl", stdin=SAMPLE.read_bytes())
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode().splitlines()
+    assert len(out) == 50
+    for line in out:
+        assert json.loads(line)["verdict"] in {"high", "medium", "none_found"}
+
+
+def test_check_jsonl_survives_garbage_and_reads_literal_newlines() -> None:
+    lines = [
+        b"Online job. Join fee\\n500 taka\tscam",
+        b"",
+        b"   \t  ",
+        "ক".encode() * 100_000,
+        "😀😀".encode(),
+        b"\x00\x01\x1b[31m control job registration fee 300 taka",
+        b"\xff\xfe\xc3\x80 \xed\xa0\x80 job registration fee 300 taka",
+        b"<b>job registration fee</b> **300 taka**",
+        b"Office assistant needed, salary 15000 tk",
+    ]
+    result = run("check", "--jsonl", stdin=b"\n".join(lines))
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(out) == len(lines)
+    assert out[0]["flags"][0]["evidence"] == "Join fee\n500 taka"
+    assert [o["verdict"] for o in out[1:5]] == ["none_found"] * 4
+    assert [o["verdict"] for o in out[5:8]] == ["high"] * 3
+    assert out[8]["verdict"] == "none_found"
