@@ -31,7 +31,8 @@ PG_MIGRATIONS_DIR = Path(__file__).with_name("migrations") / "postgres"
 _MIGRATION_LOCK = 7_405_113  # advisory lock id: one migrating process at a time
 _ROUND_LOCK = 7_405_114  # advisory lock id: one delivery round at a time across replicas
 _TABLES = frozenset(
-    "users questions topic_views feedback subscriptions deliveries quiz_answers inbox".split()
+    "users questions topic_views feedback subscriptions deliveries quiz_answers inbox"
+    " offer_checks".split()
 )
 
 
@@ -233,6 +234,15 @@ class PostgresStore:
             topic_id,
             int(positive),
             question,
+            _now(),
+        )
+
+    async def log_offer_check(self, verdict: str, flag_ids: list[str]) -> None:
+        """Record a scam check's verdict and red-flag ids (never the offer, never who asked)."""
+        await self._execute(
+            "INSERT INTO offer_checks (verdict, flags, checked_at) VALUES ($1, $2, $3)",
+            verdict,
+            " ".join(flag_ids),
             _now(),
         )
 
@@ -621,7 +631,7 @@ class PostgresStore:
                 rows = tables.get(table, [])
                 if rows:
                     await conn.copy_records_to_table(table, records=rows, columns=list(columns))
-            for table in ("users", "questions", "topic_views", "feedback"):
+            for table in ("users", "questions", "topic_views", "feedback", "offer_checks"):
                 await conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                     f" GREATEST((SELECT MAX(id) FROM {table}), 1))"

@@ -108,6 +108,10 @@ class ConversationStorage(Protocol):
         """Record a 👍 or 👎 on a topic, with the question that led there."""
         ...
 
+    async def log_offer_check(self, verdict: str, flag_ids: list[str]) -> None:
+        """Record a scam check's verdict and red-flag ids (never the offer, never who asked)."""
+        ...
+
     async def get_subscription(self, user_id: int) -> Subscription | None:
         """Return the user's subscription, active or not."""
         ...

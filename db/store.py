@@ -256,6 +256,14 @@ class Store:
                 (user_id, topic_id, int(positive), question, _now()),
             )
 
+    async def log_offer_check(self, verdict: str, flag_ids: list[str]) -> None:
+        """Record a scam check's verdict and red-flag ids (never the offer, never who asked)."""
+        async with self._lock:
+            await self._conn.execute(
+                "INSERT INTO offer_checks (verdict, flags, checked_at) VALUES (?, ?, ?)",
+                (verdict, " ".join(flag_ids), _now()),
+            )
+
     async def feedback_rows(self, user_id: int) -> list[tuple[str, bool, str | None]]:
         """Return the user's feedback as (topic id, positive, question), oldest first."""
         async with self._conn.execute(
@@ -286,6 +294,7 @@ class Store:
             "deliveries",
             "quiz_answers",
             "inbox",
+            "offer_checks",
         }:
             raise ValueError(table)
         async with self._conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:

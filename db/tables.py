@@ -36,4 +36,5 @@ TABLES: dict[str, tuple[str, ...]] = {
     "deliveries": ("user_id", "day", "sent_on", "sent_at", "via"),
     "quiz_answers": ("user_id", "day", "option", "correct", "answered_on", "answered_at"),
     "inbox": ("channel", "event_id", "payload", "received_at", "done_at"),
+    "offer_checks": ("id", "verdict", "flags", "checked_at"),
 }

@@ -15,6 +15,7 @@ from typing import ClassVar
 __all__ = [
     "MAX_BYTES",
     "Action",
+    "CheckOffer",
     "ChooseTime",
     "DeleteCancel",
     "DeleteConfirm",
@@ -142,6 +143,13 @@ class DeleteCancel(Action):
     prefix: ClassVar[str] = "dn"
 
 
+@dataclass(frozen=True, slots=True)
+class CheckOffer(Action):
+    """Check an offer for scam red flags (the text offered before, or ask for one)."""
+
+    prefix: ClassVar[str] = "ck"
+
+
 _KINDS: dict[str, type[Action]] = {
     cls.prefix: cls
     for cls in (
@@ -158,6 +166,7 @@ _KINDS: dict[str, type[Action]] = {
         QuizAnswer,
         DeleteConfirm,
         DeleteCancel,
+        CheckOffer,
     )
 }
 

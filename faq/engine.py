@@ -7,6 +7,7 @@ replies as plain data. Channels only translate updates in and replies out.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from db.protocol import ConversationStorage
 from faq import texts
 from faq.actions import (
     Action,
+    CheckOffer,
     DeleteCancel,
     DeleteConfirm,
     Feedback,
@@ -28,7 +30,11 @@ from faq.actions import (
 from faq.answer import Decision, Kind, Understanding
 from faq.course import PERSONAL_ACTIONS, PERSONAL_COMMANDS, Course
 from faq.model import Content, Topic
-from faq.replies import Button, Command, Input, Press, Reply, UserRef
+from faq.offer_check import check_offer, looks_like_offer
+from faq.offer_reply import check_prompt, offer_replies
+from faq.offer_texts import BTN_CHECK, OFFER_SUGGEST
+from faq.offer_texts import EMPTY as OFFER_EMPTY
+from faq.replies import Button, Command, Input, Press, Reply, Text, UserRef
 
 __all__ = ["Conversation", "menu_row"]
 
@@ -38,6 +44,45 @@ DHAKA = ZoneInfo("Asia/Dhaka")
 # private chat instead (the course adds its own to these).
 _PERSONAL_COMMANDS = frozenset({"delete_me", *PERSONAL_COMMANDS})
 _PERSONAL_ACTIONS = (DeleteConfirm, DeleteCancel, *PERSONAL_ACTIONS)
+
+
+SCAMS_BRANCH = "scams"  # its menu ends with the offer check
+OFFER_TTL = 900.0  # seconds an offer (or "/check, then the text") is kept for the check
+
+
+class _PendingOffers:
+    """Per-user offers awaiting a check, in memory for a few minutes (never stored)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[float, str | None]] = {}
+
+    def keep(self, uid: int, text: str) -> None:
+        self._forget_old()
+        self._texts[uid] = (time.monotonic(), text)
+
+    def await_next(self, uid: int) -> None:
+        self._forget_old()
+        self._texts[uid] = (time.monotonic(), None)
+
+    def awaited(self, uid: int) -> bool:
+        """True (once) if the user's next message is the offer to check."""
+        entry = self._texts.get(uid)
+        if entry is None or entry[1] is not None or time.monotonic() - entry[0] > OFFER_TTL:
+            return False
+        del self._texts[uid]
+        return True
+
+    def take(self, uid: int) -> str | None:
+        entry = self._texts.pop(uid, None)
+        if entry is None or entry[1] is None or time.monotonic() - entry[0] > OFFER_TTL:
+            return None
+        return entry[1]
+
+    def _forget_old(self) -> None:
+        if len(self._texts) > 10_000:
+            now = time.monotonic()
+            for uid in [u for u, (t, _) in self._texts.items() if now - t > OFFER_TTL]:
+                del self._texts[uid]
 
 
 def menu_row() -> tuple[tuple[Button, ...], ...]:
@@ -59,6 +104,10 @@ class Conversation:
     windowed_channels: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        # offers waiting for a check, per user, kept in memory only (a few minutes, never
+        # stored): "/check" then the next message, or a long offer-like message whose check
+        # was offered as a button
+        self._offers = _PendingOffers()
         self.course = Course(self.content, self.store, self.clock, self.default_hour)
         # one dispatch table for every button the core itself handles; the course's own
         # actions are in Course.actions
@@ -69,6 +118,7 @@ class Conversation:
             Feedback: self._feedback,
             DeleteConfirm: self._delete,
             DeleteCancel: self._keep,
+            CheckOffer: self._check_pending,
         }
 
     # -- entry points ----------------------------------------------------------------------
@@ -83,8 +133,38 @@ class Conversation:
         elif isinstance(message, Press):
             replies = await self._press(uid, user, message)
         else:
-            replies = await self._text(uid, message.text)
+            replies = await self._typed(uid, message)
         return await self._with_held_lesson(uid, user, replies)
+
+    async def _typed(self, uid: int, message: Text) -> list[Reply]:
+        """Free text: an offer to check (forwarded, or after /check) or a question."""
+        if message.forwarded or self._offers.awaited(uid):
+            return await self.check(message.text)
+        if looks_like_offer(message.text):
+            self._offers.keep(uid, message.text)
+            return [
+                Reply(
+                    OFFER_SUGGEST,
+                    buttons=((Button(BTN_CHECK, pack(CheckOffer())),), *menu_row()),
+                )
+            ]
+        return await self._text(uid, message.text)
+
+    async def check(self, text: str) -> list[Reply]:
+        """Check an offer for scam red flags; store only the verdict and the flag ids."""
+        if not any(ch.isalnum() for ch in text):
+            return [Reply(OFFER_EMPTY, buttons=menu_row())]
+        result = check_offer(text)
+        await self.store.log_offer_check(result.verdict, [f.id for f in result.flags])
+        titles = {tid: topic.title for tid, topic in self.content.topics.items()}
+        return offer_replies(result, titles)
+
+    async def _check_pending(self, uid: int, action: Action) -> list[Reply]:
+        offer = self._offers.take(uid)
+        if offer is None:
+            self._offers.await_next(uid)
+            return [check_prompt()]
+        return await self.check(offer)
 
     async def _with_held_lesson(
         self, uid: int, user: UserRef, replies: list[Reply]
@@ -135,6 +215,11 @@ class Conversation:
             return [self.main_menu()]
         if name == "help":
             return [Reply(texts.HELP, buttons=menu_row())]
+        if name == "check":
+            if cmd.arg.strip():
+                return await self.check(cmd.arg)
+            self._offers.await_next(uid)
+            return [check_prompt()]
         if name == "delete_me":
             return [
                 Reply(
@@ -263,6 +348,8 @@ class Conversation:
         rows = [
             (Button(self.content.topics[t].title, pack(OpenTopic(t))),) for t in branch.topic_ids
         ]
+        if branch_id == SCAMS_BRANCH:
+            rows.append((Button(BTN_CHECK, pack(CheckOffer())),))
         rows.append((Button(texts.BTN_MENU, pack(Menu())),))
         return Reply(branch.intro, title=branch.title, buttons=tuple(rows), replace=replace)
 

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from faq import offer_texts as t
-from faq.actions import pack
+from faq.actions import Menu, OpenTopic, pack
 from faq.offer_check import MAX_OFFER, OfferCheck, check_offer
 from faq.offer_rules import Rules
 from faq.replies import Button, Reply
@@ -61,8 +61,8 @@ def _buttons(result: OfferCheck, titles: Mapping[str, str]) -> tuple[tuple[Butto
     topics = [tid for tid in topics if tid in titles][: MAX_TOPIC_BUTTONS - 1]
     if "if_scammed" in titles:
         topics.append("if_scammed")
-    rows = [(Button(titles[tid], pack("t", tid)),) for tid in topics]
-    rows.append((Button(BTN_MENU, pack("m")),))
+    rows = [(Button(titles[tid], pack(OpenTopic(tid))),) for tid in topics]
+    rows.append((Button(BTN_MENU, pack(Menu())),))
     return tuple(rows)
 
 
@@ -81,7 +81,7 @@ def offer_replies(result: OfferCheck, titles: Mapping[str, str] | None = None) -
 
 def check_prompt() -> Reply:
     """Asks for the offer's text (``/check`` alone, or the menu's check button)."""
-    return Reply(text=t.CHECK_PROMPT, buttons=((Button(BTN_MENU, pack("m")),),))
+    return Reply(text=t.CHECK_PROMPT, buttons=((Button(BTN_MENU, pack(Menu())),),))
 
 
 def replies_for_text(
@@ -89,5 +89,5 @@ def replies_for_text(
 ) -> list[Reply]:
     """Check an offer's text and return the replies; a text with no words gets a prompt."""
     if not any(ch.isalnum() for ch in text[:MAX_OFFER]):
-        return [Reply(text=t.EMPTY, buttons=((Button(BTN_MENU, pack("m")),),))]
+        return [Reply(text=t.EMPTY, buttons=((Button(BTN_MENU, pack(Menu())),),))]
     return offer_replies(check_offer(text, rules), titles)

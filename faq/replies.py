@@ -51,9 +51,10 @@ class UserRef:
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """A typed message."""
+    """A typed message; ``forwarded`` when the user forwarded it from elsewhere (an offer)."""
 
     text: str
+    forwarded: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ HELP = (
     "/progress — আপনার অগ্রগতি\n"
     "/time — পাঠ পাওয়ার সময় বদলান\n"
     "/unsubscribe — দৈনিক পাঠ বন্ধ\n"
+    "/check — কোনো কাজের অফারে প্রতারণার লক্ষণ আছে কি না যাচাই (অফারটি ফরোয়ার্ড করলেও হবে)\n"
     "/delete_me — আপনার সব তথ্য মুছে ফেলুন"
 )
 # The reply to a greeting mirrors it (see ``greeting`` below); this one answers "hi",

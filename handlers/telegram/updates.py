@@ -139,7 +139,9 @@ class TelegramHandlers:
             if not _bot_mentioned(message, username):
                 return
             text = text.replace(f"@{username}", " ")
-        await self._run(update, Text(clean_text(text[:MAX_TEXT])))
+        # a forwarded message is an offer someone received: it gets the scam check
+        forwarded = message.forward_origin is not None
+        await self._run(update, Text(clean_text(text[:MAX_TEXT]), forwarded=forwarded))
 
     async def on_command(self, update: Update, context: Context) -> None:
         """Handle /start, /menu, /help and every other command through the core."""
@@ -150,7 +152,7 @@ class TelegramHandlers:
         name, _, addressed_to = head[1:].partition("@")
         if addressed_to and addressed_to.lower() != (context.bot.username or "").lower():
             return  # a command for another bot in a group
-        arg = clean_text(rest[0][:200]) if rest else ""
+        arg = clean_text(rest[0][:MAX_TEXT]) if rest else ""
         await self._run(update, Command(name.lower(), arg))
 
     async def on_callback(self, update: Update, context: Context) -> None:
@@ -176,6 +178,11 @@ class TelegramHandlers:
         chat = update.effective_chat
         user = user_of(update)
         if user is None or chat is None or not user.private:
+            return
+        message = update.effective_message
+        if message is not None and message.forward_origin is not None and message.caption:
+            # a forwarded photo or document with a caption: the caption is the offer
+            await self._run(update, Text(clean_text(message.caption[:MAX_TEXT]), forwarded=True))
             return
         await self._deliver(user, chat.id, await self.conversation.media(user))
 
