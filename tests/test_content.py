@@ -274,23 +274,28 @@ def test_stale_facts_are_listed_by_validate_without_failing_it(
 # --- branches: any number, in the order given by `order` ----------------------------------
 
 
-def test_a_fifth_branch_is_accepted_in_menu_order(broken_copy: Path) -> None:
-    scams = broken_copy / "topics" / "scams.toml"
-    scams.write_text(scams.read_text("utf-8").replace("order = 4", "order = 5", 1), "utf-8")
-    topic = _topic("new_account_topic").replace('"other_topic"', '"account_safety"')
-    (broken_copy / "topics" / "accounts.toml").write_text(_branch("accounts", 4, topic), "utf-8")
+def test_another_branch_is_accepted_in_menu_order(broken_copy: Path) -> None:
+    topic = _topic("new_extra_topic").replace('"other_topic"', '"account_safety"')
+    (broken_copy / "topics" / "extra.toml").write_text(_branch("extra", 6, topic), "utf-8")
     content, problems = check_content(broken_copy)
     assert [str(p) for p in problems if not p.lint] == []
-    assert [b.id for b in content.branches] == ["basics", "start", "earning", "accounts", "scams"]
+    assert [b.id for b in content.branches] == [
+        "basics",
+        "start",
+        "earning",
+        "accounts",
+        "scams",
+        "extra",
+    ]
 
 
 def test_branch_order_must_be_unique_and_whole(broken_copy: Path) -> None:
-    topic = _topic("new_account_topic").replace('"other_topic"', '"account_safety"')
-    path = broken_copy / "topics" / "accounts.toml"
-    path.write_text(_branch("accounts", 4, topic), "utf-8")  # scams still has order 4
+    topic = _topic("new_extra_topic").replace('"other_topic"', '"account_safety"')
+    path = broken_copy / "topics" / "extra.toml"
+    path.write_text(_branch("extra", 4, topic), "utf-8")  # accounts has order 4
     _, problems = check_content(broken_copy)
     assert any("order 4 is also branch" in p.message for p in problems), problems
-    path.write_text(_branch("accounts", 4, topic).replace("order = 4", 'order = "4"'), "utf-8")
+    path.write_text(_branch("extra", 4, topic).replace("order = 4", 'order = "4"'), "utf-8")
     _, problems = check_content(broken_copy)
     bad = [p for p in problems if "'order' must be a whole number" in p.message]
     assert bad and bad[0].line == _line_of(path, "order =")
