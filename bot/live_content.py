@@ -1,0 +1,67 @@
+"""Content and understanding that change while the bot runs: learned examples and reloads.
+
+The matcher is always built from the content plus the learned examples in the database
+(``understanding_for``). ``swap`` replaces what the shared conversation core answers with in
+one step (no ``await`` in between, so no handler sees half of it); channels and the
+scheduler read the core through the same ``Services`` object and pick it up at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Protocol
+
+from bot.services import Services, build_understanding
+from db.admin_types import LearnedExample
+from faq.answer import Understanding
+from faq.content import CONTENT_DIR, Problem, check_content
+from faq.course import Course
+from faq.learned import merge_examples
+from faq.model import Content
+
+__all__ = ["LearnedSource", "relearn", "reload_content", "swap", "understanding_for"]
+
+
+class LearnedSource(Protocol):
+    """Storage that keeps learned examples."""
+
+    async def learned_examples(self) -> list[LearnedExample]:
+        """Return every accepted phrasing."""
+        ...
+
+
+async def understanding_for(content: Content, store: LearnedSource) -> Understanding:
+    """Build the matcher over the content merged with the learned examples (in a thread)."""
+    learned = [(e.topic_id, e.text) for e in await store.learned_examples()]
+    merged = merge_examples(content, learned)
+    return await asyncio.to_thread(build_understanding, merged)
+
+
+def swap(services: Services, content: Content, understanding: Understanding) -> None:
+    """Make the shared core answer with this content and understanding from now on."""
+    conversation = services.conversation
+    course = Course(content, conversation.store, conversation.clock, conversation.default_hour)
+    conversation.content = content
+    conversation.understanding = understanding
+    conversation.course = course
+    services.content = content
+
+
+async def relearn(services: Services) -> None:
+    """Rebuild the matcher after learned examples changed (same content)."""
+    store: LearnedSource = services.store  # type: ignore[assignment]
+    swap(services, services.content, await understanding_for(services.content, store))
+
+
+async def reload_content(services: Services, directory: Path = CONTENT_DIR) -> list[Problem]:
+    """Validate the content on disk and swap it in; on any problem keep the old one.
+
+    Returns the problems (empty when the new content is live).
+    """
+    content, problems = await asyncio.to_thread(check_content, directory)
+    if problems:
+        return problems
+    understanding = await understanding_for(content, services.store)  # type: ignore[arg-type]
+    swap(services, content, understanding)
+    return []
