@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 
 import uvicorn
 
+from bot.admin.mount import admin_from_env
 from bot.config import ConfigError, Settings
 from bot.push import lesson_round
 from bot.scheduling import Scheduler
@@ -40,7 +42,18 @@ async def serve(settings: Settings) -> None:
         )
     senders = {channel.name: channel.sender for channel in channels}
     scheduler = Scheduler(lambda: lesson_round(settings, services.store, services.course, senders))
-    app = build_web_app(services, channels, scheduler)
+    try:
+        admin = admin_from_env(os.environ, settings, services, senders)
+    except ConfigError:
+        await services.close()
+        raise
+    app = build_web_app(
+        services,
+        channels,
+        scheduler,
+        extra_routes=admin.routes() if admin else (),
+        on_stop=[admin.close] if admin else (),
+    )
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_config=None, lifespan="on"
     )

@@ -38,9 +38,7 @@ class Session:
 class Sessions:
     """Issue and check session cookies and their CSRF tokens."""
 
-    def __init__(
-        self, token: str, lifetime: int, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, token: str, lifetime: int, clock: Callable[[], float] = time.time) -> None:
         self._key = hashlib.sha256(b"admin-session\0" + token.encode()).digest()
         self._lifetime = lifetime
         self._clock = clock

@@ -92,7 +92,9 @@ def csrf_field(token: str) -> str:
     return f'<input type="hidden" name="csrf" value="{esc(token)}">'
 
 
-def page(title: str, body: str, *, active: str = "", user: str = "", csrf: str = "") -> str:
+def page(
+    title: str, body: str, *, active: str = "", user: str = "", csrf: str = "", refresh: int = 0
+) -> str:
     """Wrap a page body in the common frame (navigation only when logged in)."""
     nav = ""
     if user:
@@ -109,7 +111,8 @@ def page(title: str, body: str, *, active: str = "", user: str = "", csrf: str =
     return (
         '<!doctype html><html lang="bn"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)} · আউটসোর্সিং বন্ধু</title><style>{_STYLE}</style></head>"
+        + (f'<meta http-equiv="refresh" content="{refresh}">' if refresh else "")
+        + f"<title>{esc(title)} · আউটসোর্সিং বন্ধু</title><style>{_STYLE}</style></head>"
         f"<body><header><b>আউটসোর্সিং বন্ধু · অ্যাডমিন</b>{nav}</header>"
         f"<main>{body}</main></body></html>"
     )

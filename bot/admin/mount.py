@@ -1,0 +1,30 @@
+"""Build the dashboard for ``python main.py serve`` from the environment (None when off)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.admin.app import AdminApp
+from bot.admin.settings import AdminSettings
+from bot.config import Settings
+from bot.services import Services
+from faq.channel import Sender
+
+__all__ = ["admin_from_env"]
+
+
+def admin_from_env(
+    env: Mapping[str, str], settings: Settings, services: Services, senders: Mapping[str, Sender]
+) -> AdminApp | None:
+    """Return the dashboard if ADMIN_TOKEN is set; raise ConfigError if it is too short."""
+    admin_settings = AdminSettings.from_env(env)
+    if admin_settings is None:
+        return None
+    return AdminApp(
+        services,
+        admin_settings,
+        senders,
+        timezone=settings.timezone,
+        push_rate=settings.push_rate,
+        push_concurrency=settings.push_concurrency,
+    )
