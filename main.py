@@ -1,4 +1,4 @@
-"""Entry point: ``python main.py [run|chat|ask|validate|push|migrate|unanswered]``.
+"""Entry point: ``python main.py [run|chat|ask|validate|push|migrate|unanswered|…]``.
 
 With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set and the console
 chat otherwise. Each sub-command calls one function; heavy imports happen only where needed,
@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database")
     unanswered = sub.add_parser("unanswered", help="most frequent low-confidence questions")
     unanswered.add_argument("--limit", type=int, default=30)
+    from bot.admin.cli import add_commands
+
+    parser.set_defaults(admin_commands=add_commands(sub))
     return parser
 
 
@@ -214,6 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "migrate": cmd_migrate,
         "unanswered": cmd_unanswered,
     }
+    admin = getattr(args, "admin_commands", {})
+    if args.command in admin:
+        return admin[args.command](args, _settings())
     return commands[args.command](args)
 
 

@@ -12,12 +12,12 @@ import asyncio
 from pathlib import Path
 from typing import Protocol
 
-from bot.services import Services, build_understanding
+from bot.services import Services
 from db.admin_types import LearnedExample
 from faq.answer import Understanding
 from faq.content import CONTENT_DIR, Problem, check_content
 from faq.course import Course
-from faq.learned import merge_examples
+from faq.learned import understanding_with
 from faq.model import Content
 
 __all__ = ["LearnedSource", "relearn", "reload_content", "swap", "understanding_for"]
@@ -34,8 +34,7 @@ class LearnedSource(Protocol):
 async def understanding_for(content: Content, store: LearnedSource) -> Understanding:
     """Build the matcher over the content merged with the learned examples (in a thread)."""
     learned = [(e.topic_id, e.text) for e in await store.learned_examples()]
-    merged = merge_examples(content, learned)
-    return await asyncio.to_thread(build_understanding, merged)
+    return await asyncio.to_thread(understanding_with, content, learned)
 
 
 def swap(services: Services, content: Content, understanding: Understanding) -> None:

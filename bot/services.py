@@ -13,7 +13,7 @@ from faq.answer import Understanding
 from faq.content import load_content
 from faq.course import Course
 from faq.engine import Conversation
-from faq.learned import merge_examples
+from faq.learned import understanding_with
 from faq.match import Matcher
 from faq.model import Content
 
@@ -66,7 +66,7 @@ async def open_services(
     store = await open_storage(settings)
     # phrasings accepted in the admin's review queue join the topics' examples
     learned = [(e.topic_id, e.text) for e in await store.learned_examples()]
-    understanding = build_understanding(merge_examples(content, learned))
+    understanding = understanding_with(content, learned)
     conversation = Conversation(
         content,
         understanding,

@@ -2,6 +2,10 @@
 
 They are stored in the database, merged into the topics' examples when the matcher is built
 (``merge_examples``), and written into the content files for a commit (``export_examples``).
+The matcher alone may still score an accepted phrasing below its threshold (a question
+without a word of the field must score very high), so ``LearnedUnderstanding`` also answers
+every question with the same word keys as an accepted phrasing (``group_key``, the review
+queue's grouping) with the editor's topic: accepting is used at once.
 """
 
 from __future__ import annotations
@@ -14,12 +18,25 @@ import tempfile
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
+from faq.answer import Decision, Kind, Understanding
 from faq.content import CONTENT_DIR, Problem, check_content
+from faq.match import STOPWORDS, Matcher
 from faq.model import Content
+from faq.normalize import clean_text, fold, key_of, tokenize
 
-__all__ = ["MAX_EXAMPLE", "ExportError", "example_problem", "export_examples", "merge_examples"]
+__all__ = [
+    "MAX_EXAMPLE",
+    "ExportError",
+    "LearnedUnderstanding",
+    "example_problem",
+    "export_examples",
+    "group_key",
+    "merge_examples",
+    "understanding_with",
+]
 
 MAX_EXAMPLE = 300
 _HTML = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -31,6 +48,54 @@ class ExportError(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+_STOP = frozenset({key_of(fold(clean_text(w))) for w in STOPWORDS} - {""})
+
+
+@lru_cache(maxsize=200_000)
+def _token_key(token: str) -> str:
+    folded = fold(token)
+    if len(folded) <= 1:
+        return ""
+    key = key_of(folded)
+    return "" if key in _STOP else key
+
+
+def group_key(text: str) -> str:
+    """Return a question's sorted distinct word keys (the matcher's spelling-folded keys).
+
+    «upwork e kivabe kaj pabo?» and «Upwork-এ কিভাবে কাজ পাব» get the same key.
+    """
+    keys = {_token_key(token) for token in tokenize(clean_text(text[:1000]))}
+    keys.discard("")
+    return " ".join(sorted(keys))
+
+
+class LearnedUnderstanding(Understanding):
+    """The matcher's decisions, with accepted phrasings' groups answered by their topic."""
+
+    def __init__(self, matcher: Matcher, learned: dict[str, str]) -> None:
+        super().__init__(matcher)
+        self.learned = learned  # group key → topic id
+
+    def decide(self, text: str) -> Decision:
+        """Classify one message; a question in an accepted group gets the editor's topic."""
+        decision = super().decide(text)
+        if self.learned and decision.kind in (Kind.ANSWER, Kind.UNSURE, Kind.OUT_OF_SCOPE):
+            topic = self.learned.get(group_key(text))
+            if topic is not None and topic != decision.topic_id:
+                others = tuple(t for t in decision.alternatives if t != topic)
+                return Decision(Kind.ANSWER, topic, 1.0, others[:3])
+        return decision
+
+
+def understanding_with(content: Content, learned: Iterable[tuple[str, str]]) -> Understanding:
+    """Build the understanding over the content plus learned (topic id, phrasing) pairs."""
+    pairs = [(t, p) for t, p in learned if example_problem(content, t, p) is None]
+    keys = {group_key(p): t for t, p in pairs}
+    keys.pop("", None)
+    return LearnedUnderstanding(Matcher(merge_examples(content, pairs)), keys)
 
 
 def _norm(text: str) -> str:

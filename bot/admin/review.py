@@ -9,32 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from db.admin_types import ReviewCandidate
-from faq.match import STOPWORDS, Matcher
-from faq.normalize import clean_text, fold, key_of, tokenize
+from faq.learned import group_key
+from faq.match import Matcher
 
 __all__ = ["ReviewGroup", "group_key", "group_questions", "suggest"]
 
-_STOP = frozenset({key_of(fold(clean_text(w))) for w in STOPWORDS} - {""})
 PHRASINGS_KEPT = 8
-
-
-@lru_cache(maxsize=200_000)
-def _token_key(token: str) -> str:
-    folded = fold(token)
-    if len(folded) <= 1:
-        return ""
-    key = key_of(folded)
-    return "" if key in _STOP else key
-
-
-def group_key(text: str) -> str:
-    """Return the group a question belongs to: its sorted distinct word keys."""
-    keys = {_token_key(token) for token in tokenize(clean_text(text[:1000]))}
-    keys.discard("")
-    return " ".join(sorted(keys))
 
 
 @dataclass
