@@ -29,7 +29,7 @@ def _nice_max(value: float) -> float:
 
 def columns(name: str, caption: str, points: Sequence[tuple[str, int]]) -> str:
     """A column chart of a daily series: ``points`` are (label, value), oldest first."""
-    width, height, left, bottom, top = 600, 220, 44, 34, 14
+    width, height, left, bottom, top = 460, 230, 44, 30, 12
     plot_w, plot_h = width - left - 8, height - bottom - top
     peak = _nice_max(max((v for _, v in points), default=0))
     n = max(len(points), 1)
@@ -44,10 +44,10 @@ def columns(name: str, caption: str, points: Sequence[tuple[str, int]]) -> str:
         y = top + plot_h - plot_h * i / 4
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" stroke="#e3e8ec"/>'
-            f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+            f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="14" text-anchor="end" '
             f'fill="#5b6b7a">{bn(int(value))}</text>'
         )
-    every = max(1, n // 8)
+    every = max(1, n // 5)
     for i, (label, value) in enumerate(points):
         h = plot_h * value / peak
         x = left + i * slot + slot * 0.15
@@ -57,7 +57,7 @@ def columns(name: str, caption: str, points: Sequence[tuple[str, int]]) -> str:
         )
         if i % every == 0 or i == n - 1:
             parts.append(
-                f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 16}" font-size="11" '
+                f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 18}" font-size="13" '
                 f'text-anchor="middle" fill="#5b6b7a">{esc(bn(label))}</text>'
             )
     parts.append("</svg>")
@@ -76,10 +76,10 @@ def bars(
 
     ``second`` draws a lighter overlay per row (e.g. right answers over answers given).
     """
-    row_h, left, width = 22, 150, 600
+    row_h, left, width = 26, 92, 420
     height = max(1, len(rows)) * row_h + 8
     peak = total if total else max((v for _, v, _ in rows), default=0) or 1
-    plot_w = width - left - 110
+    plot_w = width - left - 112
     parts = [
         f'<svg class="chart" data-chart="{esc(name)}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{esc(caption)}" xmlns="http://www.w3.org/2000/svg">',
@@ -89,7 +89,7 @@ def bars(
         y = 4 + i * row_h
         w = plot_w * value / peak
         parts.append(
-            f'<text x="{left - 6}" y="{y + 15}" font-size="12" text-anchor="end" '
+            f'<text x="{left - 6}" y="{y + 18}" font-size="15" text-anchor="end" '
             f'fill="#1d2733">{esc(label)}</text>'
             f'<rect x="{left}" y="{y + 3}" width="{plot_w}" height="{row_h - 6}" fill="#eef3f5"/>'
             f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{_COLOR}">'
@@ -98,11 +98,11 @@ def bars(
         if second is not None:
             w2 = plot_w * second[i] / peak
             parts.append(
-                f'<rect x="{left}" y="{y + 8}" width="{w2:.1f}" height="{row_h - 16}" '
+                f'<rect x="{left}" y="{y + 9}" width="{w2:.1f}" height="{row_h - 18}" '
                 f'fill="{_ALT}"/>'
             )
         parts.append(
-            f'<text x="{left + plot_w + 6}" y="{y + 15}" font-size="12" fill="#5b6b7a">'
+            f'<text x="{left + plot_w + 6}" y="{y + 18}" font-size="14" fill="#5b6b7a">'
             f"{esc(note)}</text>"
         )
     parts.append("</svg>")

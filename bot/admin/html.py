@@ -111,6 +111,7 @@ def page(
     return (
         '<!doctype html><html lang="bn"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         + (f'<meta http-equiv="refresh" content="{refresh}">' if refresh else "")
         + f"<title>{esc(title)} · আউটসোর্সিং বন্ধু</title><style>{_STYLE}</style></head>"
         f"<body><header><b>আউটসোর্সিং বন্ধু · অ্যাডমিন</b>{nav}</header>"
