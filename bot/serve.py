@@ -8,7 +8,7 @@ import signal
 
 import uvicorn
 
-from bot.admin.mount import admin_from_env
+from bot.admin.mount import admin_from_env, attach_telegram_admin
 from bot.config import ConfigError, Settings
 from bot.push import lesson_round
 from bot.scheduling import Scheduler
@@ -47,6 +47,8 @@ async def serve(settings: Settings) -> None:
     except ConfigError:
         await services.close()
         raise
+    if admin is not None:
+        attach_telegram_admin(admin, channels)
     app = build_web_app(
         services,
         channels,

@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from bot.admin import pages
 from bot.admin.auth import LoginLimiter, Session, Sessions, token_matches
 from bot.admin.broadcast import MAX_BUTTONS, MAX_TEXT, broadcast_reply, run_broadcast
-from bot.admin.html import page
+from bot.admin.html import bn, page
 from bot.admin.review import ReviewGroup, group_questions, suggest
 from bot.admin.settings import AdminSettings
 from bot.live_content import relearn, reload_content
@@ -517,6 +517,39 @@ class AdminApp:
                 who, "reload", f"{len(content.topics)} topics, {len(content.lessons)} lessons", ip
             )
         return problems
+
+    async def stats_text(self, telegram_id: int = 0) -> str:
+        """The overview's key numbers as one short Bangla message (Telegram ``/stats``)."""
+        now = self._now()
+        today = now.astimezone(self.timezone).date()
+        ov = await self.store.admin_overview(now, today, 30)
+        channels = ", ".join(
+            f"{pages.CHANNEL_NAMES.get(c, c)} {bn(n)}"
+            for c, n in sorted(ov.users_by_channel.items())
+        )
+        return (
+            "📊 পরিসংখ্যান\n"
+            f"ব্যবহারকারী: {bn(ov.users)}" + (f" ({channels})" if channels else "") + "\n"
+            f"সক্রিয়: ১ দিনে {bn(ov.active.get(1, 0))} · ৭ দিনে {bn(ov.active.get(7, 0))}"
+            f" · ৩০ দিনে {bn(ov.active.get(30, 0))}\n"
+            f"কোর্সের গ্রাহক: {bn(ov.subscribers)}\n"
+            f"আজ পাঠ গেছে: {bn(ov.lessons_by_day.get(today.isoformat(), 0))}\n"
+            f"পৌঁছানো যায় না: {bn(ov.blocked)}\n"
+            f"উত্তর দিতে পারেনি: {bn(ov.unanswered)}"
+        )
+
+    async def telegram_reload(self, telegram_id: int) -> str:
+        """Reload the content for Telegram ``/reload`` and say what happened."""
+        problems = await self.reload(f"telegram:{telegram_id}", "")
+        if not problems:
+            content = self.services.content
+            return (
+                f"✅ নতুন কনটেন্ট চালু হয়েছে: {bn(len(content.topics))}টি বিষয়,"
+                f" {bn(len(content.lessons))}টি পাঠ।"
+            )
+        listed = "\n".join(f"• {p}" for p in problems[:10])
+        more = f"\n… আরও {bn(len(problems) - 10)}টি" if len(problems) > 10 else ""
+        return f"❌ পুরোনো কনটেন্টই চালু আছে। সমস্যা {bn(len(problems))}টি:\n{listed}{more}"
 
     async def content_page(self, request: Request, session: Session, form: Form) -> Response:
         """What is served, with the reload button."""
