@@ -29,6 +29,7 @@ from faq.normalize import clean_text, fold, key_of, tokenize
 
 __all__ = [
     "MAX_EXAMPLE",
+    "PERSONAL",
     "ExportError",
     "LearnedUnderstanding",
     "example_problem",
@@ -40,6 +41,8 @@ __all__ = [
 
 MAX_EXAMPLE = 300
 _HTML = re.compile(r"</?[a-zA-Z][^>]*>")
+# a phone number (7+ digits, Latin or Bangla, with spaces or dashes) or an e-mail address
+PERSONAL = re.compile(r"\+?[0-9০-৯](?:[\s-]?[0-9০-৯]){6,}|[\w.+-]+@[\w-]+\.[\w.]+")
 
 
 class ExportError(ValueError):
@@ -67,7 +70,8 @@ def group_key(text: str) -> str:
 
     «upwork e kivabe kaj pabo?» and «Upwork-এ কিভাবে কাজ পাব» get the same key.
     """
-    keys = {_token_key(token) for token in tokenize(clean_text(text[:1000]))}
+    # phone numbers and e-mail addresses neither group questions nor show in keys
+    keys = {_token_key(token) for token in tokenize(clean_text(PERSONAL.sub(" ", text[:1000])))}
     keys.discard("")
     return " ".join(sorted(keys))
 
@@ -113,6 +117,8 @@ def example_problem(content: Content, topic_id: str, text: str) -> str | None:
         return f"the phrasing has {len(clean)} characters (at most {MAX_EXAMPLE})"
     if _HTML.search(clean):
         return "the phrasing contains HTML"
+    if PERSONAL.search(clean):
+        return "the phrasing contains a phone number or an e-mail address"
     return None
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from html import escape
 
-__all__ = ["NAV", "bn", "csrf_field", "esc", "mask_id", "page", "pct"]
+from faq.learned import PERSONAL
+
+__all__ = ["NAV", "bn", "csrf_field", "esc", "mask_id", "page", "pct", "redact"]
 
 _BN_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
@@ -80,6 +82,11 @@ def bn(value: int | float | str) -> str:
 def pct(part: int, whole: int) -> str:
     """Return a percentage in Bangla digits, or a dash when there is nothing to divide."""
     return bn(f"{100 * part / whole:.0f}") + "%" if whole else "–"
+
+
+def redact(text: str) -> str:
+    """Hide phone numbers and e-mail addresses a user typed into a question."""
+    return PERSONAL.sub("•••", text)
 
 
 def mask_id(external_id: str) -> str:

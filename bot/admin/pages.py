@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot.admin.charts import bars, columns
-from bot.admin.html import bn, csrf_field, esc, mask_id, pct
+from bot.admin.html import bn, csrf_field, esc, mask_id, pct, redact
 from bot.admin.review import ReviewGroup
 from db.admin_types import AuditEntry, BroadcastInfo, Overview, TopicStats
 from faq.content import Problem
@@ -155,7 +155,7 @@ def topics_body(
     )
     down_rows = "".join(
         f"<tr><td>{esc(content.topics[t].title if t in content.topics else t)}</td>"
-        f'<td>{esc(q)}</td><td class="num">{bn(n)}</td></tr>'
+        f'<td>{esc(redact(q))}</td><td class="num">{bn(n)}</td></tr>'
         for t, q, n in downvoted
     )
     return (
@@ -202,7 +202,8 @@ def review_body(
     items = []
     for g in groups:
         phrasings = "".join(
-            f"<li>{esc(text)} <span class=muted>×{bn(n)}</span></li>" for text, n in g.phrasings
+            f"<li>{esc(redact(text))} <span class=muted>×{bn(n)}</span></li>"
+            for text, n in g.phrasings
         )
         suggestion = (
             f"{esc(content.topics[g.suggestion].title)} "

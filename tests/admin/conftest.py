@@ -41,6 +41,7 @@ class Admin:
     client: httpx.AsyncClient
     clock: Clock
     content_dir: Path
+    database_url: str
     senders: dict[str, Sender] = field(default_factory=dict)
 
     @property
@@ -70,11 +71,19 @@ def make_admin_app(
     )
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each dashboard test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'admin.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-async def admin(tmp_path: Path) -> AsyncIterator[Admin]:
+async def admin(tmp_path: Path, database_url: str) -> AsyncIterator[Admin]:
     content_dir = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content_dir)
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'admin.sqlite3'}"})
+    settings = Settings.from_env({"DATABASE_URL": database_url})
     services = await open_services(settings)
     clock = Clock()
     senders: dict[str, Sender] = {}
@@ -84,7 +93,7 @@ async def admin(tmp_path: Path) -> AsyncIterator[Admin]:
         transport=httpx.ASGITransport(app=asgi), base_url="http://testserver"
     )
     try:
-        yield Admin(services, app, client, clock, content_dir, senders)
+        yield Admin(services, app, client, clock, content_dir, database_url, senders)
     finally:
         await app.close()
         await client.aclose()

@@ -45,6 +45,7 @@ async def seed(admin: Admin) -> None:
     user = UserRef("telegram", "900001", "A")
     for question in ("ajker khelar score koto", "ajker khelar score koto?", "biryani ranna"):
         await conv.handle(user, Text(question))
+    await store.log_question(2, "job er jonno 01712-345678 e call dite bolse", None, 0.05)
     answered = await conv.handle(user, Text("upwork e account khulbo kivabe"))
     await conv.handle(user, Press(pack(OpenTopic("marketplaces"))))
     topic = answered[0].topic_id
@@ -75,6 +76,8 @@ async def test_every_page_renders_with_seeded_data(admin: Admin) -> None:
     review = await admin.client.get("/admin/review")
     assert review.status_code == 200
     assert "ajker khelar score koto" in review.text and "২ বার" in review.text
+    assert "job er jonno ••• e call dite bolse" in review.text  # no phone numbers on pages
+    assert "345678" not in review.text
 
     for path in ("/admin/broadcast", "/admin/content", "/admin/audit"):
         response = await admin.client.get(path)
@@ -124,10 +127,8 @@ async def test_accepting_a_group_answers_it_at_once_and_exports_valid_content(
     from bot.config import Settings
     from bot.services import open_services
 
-    db = admin.store._conn  # the same SQLite file, opened again by a second "process"
-    assert db is not None
-    path = Path(str(tmp_path / "admin.sqlite3"))
-    second = await open_services(Settings.from_env({"DATABASE_URL": f"sqlite:///{path}"}))
+    # the same database, opened again by a second "process"
+    second = await open_services(Settings.from_env({"DATABASE_URL": admin.database_url}))
     try:
         assert second.conversation.understanding.decide(question).topic_id == topic
     finally:
@@ -137,7 +138,7 @@ async def test_accepting_a_group_answers_it_at_once_and_exports_valid_content(
     result = subprocess.run(
         [sys.executable, "main.py", "export-examples", "--dir", str(admin.content_dir)],
         cwd=ROOT,
-        env={"DATABASE_URL": f"sqlite:///{path}", "PATH": "/usr/bin:/bin"},
+        env={"DATABASE_URL": admin.database_url, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -150,7 +151,7 @@ async def test_accepting_a_group_answers_it_at_once_and_exports_valid_content(
     again = subprocess.run(
         [sys.executable, "main.py", "export-examples", "--dir", str(admin.content_dir)],
         cwd=ROOT,
-        env={"DATABASE_URL": f"sqlite:///{path}", "PATH": "/usr/bin:/bin"},
+        env={"DATABASE_URL": admin.database_url, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=60,
