@@ -8,7 +8,7 @@ import signal
 
 import uvicorn
 
-from bot.admin.mount import admin_from_env, attach_telegram_admin
+from bot.admin.mount import admin_from_env, attach_telegram_admin, install_reload_signal
 from bot.config import ConfigError, Settings
 from bot.push import lesson_round
 from bot.scheduling import Scheduler
@@ -49,6 +49,7 @@ async def serve(settings: Settings) -> None:
         raise
     if admin is not None:
         attach_telegram_admin(admin, channels)
+    install_reload_signal(services, admin)
     app = build_web_app(
         services,
         channels,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,7 +14,9 @@ from bot.config import Settings
 from bot.services import Services
 from faq.channel import Sender
 
-__all__ = ["admin_from_env", "attach_telegram_admin"]
+__all__ = ["admin_from_env", "attach_telegram_admin", "install_reload_signal"]
+
+logger = logging.getLogger(__name__)
 
 
 def admin_from_env(
@@ -46,3 +51,29 @@ def attach_telegram_admin(admin: AdminApp, channels: Sequence[Any]) -> bool:
             )
             return True
     return False
+
+
+def install_reload_signal(services: Services, admin: AdminApp | None) -> None:
+    """Reload the content on SIGHUP (``kill -HUP <pid>``), audited when the admin is on."""
+    from bot.live_content import reload_content
+
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def reload() -> None:
+        if admin is not None:
+            problems = await admin.reload("signal", "")
+        else:
+            problems = await reload_content(services)
+        for problem in problems:
+            logger.error("reload: %s", problem)
+        if problems:
+            logger.error("reload: %d problem(s); the old content is still served", len(problems))
+        else:
+            logger.info("reload: the new content is served")
+
+    def on_signal() -> None:
+        task = asyncio.get_running_loop().create_task(reload())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_signal)

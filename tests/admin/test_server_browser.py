@@ -11,6 +11,7 @@ import asyncio
 import os
 import random
 import re
+import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -98,7 +99,7 @@ async def server(tmp_path: Path):  # type: ignore[no-untyped-def]
         proc = await start_serve(env)
         try:
             await wait_http(f"http://127.0.0.1:{port}/healthz")
-            yield f"http://127.0.0.1:{port}", env, db
+            yield f"http://127.0.0.1:{port}", env, db, proc
         finally:
             if proc.returncode is None:
                 proc.terminate()
@@ -106,7 +107,7 @@ async def server(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 async def test_real_server_login_overview_and_cli_reload(server) -> None:  # type: ignore[no-untyped-def]
-    base, env, db = server
+    base, env, db, proc = server
     async with httpx.AsyncClient(base_url=base) as client:
         assert (await client.get("/admin/overview")).status_code == 303
         login = await client.get("/admin/login")
@@ -134,6 +135,16 @@ async def test_real_server_login_overview_and_cli_reload(server) -> None:  # typ
     actions = [(e.actor, e.action) for e in await store.audit_entries()]
     await store.close()
     assert actions[:2] == [("cli", "reload"), ("Nila", "login")]
+    proc.send_signal(signal.SIGHUP)  # kill -HUP reloads too
+    for _ in range(100):
+        store = await Store.open(db)
+        actions = [(e.actor, e.action) for e in await store.audit_entries()]
+        await store.close()
+        if actions[0] == ("signal", "reload"):
+            break
+        await asyncio.sleep(0.1)
+    assert actions[0] == ("signal", "reload")
+    assert proc.returncode is None  # and the server goes on
 
 
 async def test_short_admin_token_refuses_to_start(tmp_path: Path) -> None:
@@ -201,7 +212,7 @@ async def test_headless_chromium_logs_in_and_sees_the_charts(server, tmp_path: P
         if os.environ.get("CI"):
             pytest.fail("Chromium is not installed, and CI must run the browser test")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    base, _env, db = server
+    base, _env, db, _proc = server
     result = await asyncio.to_thread(browse, base, tmp_path)
     assert result["errors"] == []
     charts = result["charts"]
