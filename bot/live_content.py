@@ -9,6 +9,7 @@ scheduler read the core through the same ``Services`` object and pick it up at o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Protocol
 
@@ -18,7 +19,7 @@ from faq.answer import Understanding
 from faq.content import CONTENT_DIR, Problem, check_content
 from faq.course import Course
 from faq.learned import understanding_with
-from faq.model import Content
+from faq.model import Content, Topic
 
 __all__ = ["LearnedSource", "relearn", "reload_content", "swap", "understanding_for"]
 
@@ -37,8 +38,28 @@ async def understanding_for(content: Content, store: LearnedSource) -> Understan
     return await asyncio.to_thread(understanding_with, content, learned)
 
 
+class _Topics(dict[str, Topic]):
+    """The new content's topics; ``topics[id]`` still finds a topic the reload removed.
+
+    A message being answered while the swap happens may hold a decision (made with the old
+    matcher) naming a removed topic; indexing finds it in the previous content instead of
+    failing. ``in`` and ``get`` (the stale-button checks) see only the new topics, and only
+    one previous content is kept.
+    """
+
+    def __init__(self, topics: dict[str, Topic], previous: dict[str, Topic]) -> None:
+        super().__init__(topics)
+        self._previous = {k: v for k, v in previous.items() if k not in topics}
+
+    def __missing__(self, key: str) -> Topic:
+        return self._previous[key]
+
+
 def swap(services: Services, content: Content, understanding: Understanding) -> None:
     """Make the shared core answer with this content and understanding from now on."""
+    old = services.conversation.content
+    if old is not content and set(old.topics) - set(content.topics):
+        content = dataclasses.replace(content, topics=_Topics(content.topics, dict(old.topics)))
     conversation = services.conversation
     course = Course(content, conversation.store, conversation.clock, conversation.default_hour)
     conversation.content = content

@@ -211,3 +211,30 @@ async def test_reload_keeps_old_content_on_problems_and_swaps_good_content(admin
     actions = [e.action for e in await admin.store.audit_entries()]
     assert actions[:2] == ["reload", "reload_failed"]
     _ = date  # (dates are used by seed)
+
+
+async def test_a_message_answered_during_a_reload_that_removes_its_topic(admin: Admin) -> None:
+    import dataclasses
+
+    from bot.live_content import swap
+    from faq.answer import Understanding
+    from faq.match import Matcher
+
+    conv = admin.services.conversation
+    uid = await admin.store.touch_user("telegram", "9", "A", None)
+    decision = conv.understanding.decide("upwork e account khulbo kivabe")
+    assert decision.topic_id is not None
+    removed = decision.topic_id
+    # the new content no longer has the topic (and nothing points at it)
+    topics = {k: v for k, v in conv.content.topics.items() if k != removed}
+    topics = {
+        k: dataclasses.replace(v, related=tuple(r for r in v.related if r != removed))
+        for k, v in topics.items()
+    }
+    new = dataclasses.replace(conv.content, topics=topics)
+    swap(admin.services, new, Understanding(Matcher(new)))
+    replies = await conv.reply_to(uid, decision)  # decided before the swap, answered after
+    assert replies[0].topic_id == removed
+    assert removed not in conv.content.topics  # buttons to it are stale from now on
+    stale = await conv.handle(UserRef("telegram", "9", "A"), Press(pack(OpenTopic(removed))))
+    assert stale[0].topic_id is None and stale[0].buttons
