@@ -29,6 +29,7 @@ from bot.admin.broadcast import MAX_BUTTONS, MAX_TEXT, broadcast_reply, run_broa
 from bot.admin.html import bn, page
 from bot.admin.review import ReviewGroup, group_questions, suggest
 from bot.admin.settings import AdminSettings
+from bot.delivery import Pacer
 from bot.live_content import relearn, reload_content
 from bot.services import Services
 from db.admin_types import BroadcastInfo, LearnedExample
@@ -108,6 +109,7 @@ class AdminApp:
         self.sessions = Sessions(settings.token, settings.session_seconds, clock)
         self.limiter = LoginLimiter(settings.login_attempts, settings.login_window)
         self.running: dict[int, asyncio.Task[Any]] = {}
+        self.pacer = Pacer(push_rate)  # one rate for every broadcast of this process
         self._queue: tuple[float, list[ReviewGroup]] | None = None
         self.loaded_at = self._now().isoformat(timespec="seconds")
         self.problems: list[Problem] = []
@@ -472,6 +474,7 @@ class AdminApp:
                 self.senders,
                 rate=self.push_rate,
                 concurrency=self.push_concurrency,
+                pacer=self.pacer,
             )
         )
         self.running[info.id] = task

@@ -128,8 +128,13 @@ async def run_broadcast(
     concurrency: int = 4,
     max_attempts: int = 4,
     progress: Callable[[BroadcastReport], None] | None = None,
+    pacer: Pacer | None = None,
 ) -> BroadcastReport:
-    """Send the broadcast to every recipient still pending; return what happened."""
+    """Send the broadcast to every recipient still pending; return what happened.
+
+    Runs that share a ``pacer`` share its rate (the dashboard passes one for all of its
+    broadcasts, so two at once stay within the channel's budget).
+    """
     started = time.monotonic()
     report = BroadcastReport()
     round_id = f"broadcast-{broadcast_id}-{uuid.uuid4().hex[:12]}"
@@ -139,7 +144,7 @@ async def run_broadcast(
             await store.forget_round(other)
     await store.start_round(round_id, time.time(), socket.gethostname(), os.getpid())
     beat = asyncio.create_task(_heartbeat(store, round_id))
-    pacer = Pacer(rate)
+    pacer = pacer or Pacer(rate)
     slots = asyncio.Semaphore(concurrency)
     tasks: set[asyncio.Task[None]] = set()
 
