@@ -32,6 +32,8 @@ align-items:center;gap:.4rem 1rem}
 header b{font-size:1.05rem;margin-right:auto}
 nav a{color:#e0f2f1;text-decoration:none;padding:.2rem .45rem;border-radius:4px;font-size:.95rem}
 nav a.on{background:#fff;color:#0d5c63}
+nav a .en{color:#b2dfdb}
+nav a.on .en{color:#5b6b7a}
 main{max-width:1100px;margin:0 auto;padding:1rem}
 h1{font-size:1.3rem;margin:.2rem 0 1rem}
 h2{font-size:1.05rem;margin:1.2rem 0 .5rem}
