@@ -359,6 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("--force", action="store_true", help="replace a non-empty target")
     unanswered = sub.add_parser("unanswered", help="most frequent low-confidence questions")
     unanswered.add_argument("--limit", type=int, default=30)
+    from bot.admin.cli import add_commands
+
+    parser.set_defaults(admin_commands=add_commands(sub))
     return parser
 
 
@@ -382,6 +385,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "copy-db": cmd_copy_db,
         "unanswered": cmd_unanswered,
     }
+    admin = getattr(args, "admin_commands", {})
+    if args.command in admin:
+        return admin[args.command](args, _settings())
     return commands[args.command](args)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 
 import uvicorn
 
+from bot.admin.mount import admin_from_env, attach_telegram_admin, install_reload_signal
 from bot.config import ConfigError, Settings
 from bot.push import scheduler_tick
 from bot.scheduling import Scheduler
@@ -51,7 +53,21 @@ async def serve(settings: Settings) -> None:
         )
     senders = {channel.name: channel.sender for channel in channels}
     scheduler = Scheduler(scheduler_tick(settings, services, senders))
-    app = build_web_app(services, channels, scheduler)
+    try:
+        admin = admin_from_env(os.environ, settings, services, senders)
+    except ConfigError:
+        await services.close()
+        raise
+    if admin is not None:
+        attach_telegram_admin(admin, channels)
+    install_reload_signal(services, admin)
+    app = build_web_app(
+        services,
+        channels,
+        scheduler,
+        extra_routes=admin.routes() if admin else (),
+        on_stop=[admin.close] if admin else (),
+    )
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_config=None, lifespan="on"
     )

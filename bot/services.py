@@ -15,6 +15,7 @@ from faq.answer import Understanding
 from faq.content import load_content
 from faq.course import Course
 from faq.engine import Conversation
+from faq.learned import understanding_with
 from faq.match import Matcher
 from faq.model import Content
 
@@ -79,8 +80,10 @@ async def open_services(
 ) -> Services:
     """Load and validate content, open the database and build the conversation core."""
     content = content if content is not None else load_content()
-    understanding = build_understanding(content)
     store = await open_storage(settings)
+    # phrasings accepted in the admin's review queue join the topics' examples
+    learned = [(e.topic_id, e.text) for e in await store.learned_examples()]
+    understanding = understanding_with(content, learned)
     try:
         await apply_retention(store, settings)
     except BaseException:

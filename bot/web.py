@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -58,8 +58,15 @@ def build_web_app(
     services: Services,
     channels: Sequence[WebChannel],
     scheduler: Scheduler | None = None,
+    *,
+    extra_routes: Sequence[BaseRoute] = (),
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> Starlette:
-    """Return the ASGI app serving ``channels``; it closes ``services`` on shutdown."""
+    """Return the ASGI app serving ``channels``; it closes ``services`` on shutdown.
+
+    ``extra_routes`` (the admin dashboard) are served too; ``on_stop`` run at shutdown,
+    after the channels stop and before the services close.
+    """
 
     async def healthz(request: Request) -> Response:
         try:
@@ -91,6 +98,8 @@ def build_web_app(
                     await channel.stop()
                 except Exception:
                     logger.exception("channel %s did not stop cleanly", channel.name)
+            for stop in on_stop:
+                await stop()
             await services.close()
 
     routes: list[BaseRoute] = [
@@ -99,4 +108,5 @@ def build_web_app(
     ]
     for channel in channels:
         routes.extend(channel.routes())
+    routes.extend(extra_routes)
     return Starlette(routes=routes, lifespan=lifespan)

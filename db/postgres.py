@@ -13,14 +13,31 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from db.admin_types import (
+    AuditEntry,
+    BroadcastInfo,
+    BroadcastTarget,
+    LearnedExample,
+    Overview,
+    ReviewCandidate,
+    TopicStats,
+)
 from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
-from db.store import DatabaseOpenError, _now, _streaks
+from db.store import (
+    DatabaseOpenError,
+    _audience_sql,
+    _broadcast,
+    _now,
+    _overview,
+    _streaks,
+    _topic_stats,
+)
 from db.tables import TABLES
 from db.urls import redact_url
 
@@ -636,3 +653,265 @@ class PostgresStore:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                     f" GREATEST((SELECT MAX(id) FROM {table}), 1))"
                 )
+
+    # -- operators' dashboard (issue 12) ----------------------------------------------------
+
+    async def add_audit(self, actor: str, action: str, detail: str = "", ip: str = "") -> None:
+        """Record an admin action (who, what, when)."""
+        await self._execute(
+            "INSERT INTO admin_audit (at, actor, action, detail, ip) VALUES ($1, $2, $3, $4, $5)",
+            _now(),
+            actor[:80],
+            action[:40],
+            detail[:500],
+            ip[:60],
+        )
+
+    async def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
+        """Return the latest admin actions, newest first."""
+        rows = await self._fetch(
+            "SELECT at, actor, action, detail, ip FROM admin_audit ORDER BY id DESC LIMIT $1",
+            limit,
+        )
+        return [AuditEntry(*map(str, r)) for r in rows]
+
+    async def admin_overview(self, now: datetime, today: date, days: int = 30) -> Overview:
+        """Return the overview's counts; ``now`` is UTC, ``today`` the Dhaka date."""
+        cut = {n: (now - timedelta(days=n)).isoformat(timespec="seconds") for n in (1, 7, 30)}
+        since = (now - timedelta(days=days - 1)).date().isoformat()
+        since_dhaka = (today - timedelta(days=days - 1)).isoformat()
+        rows = await self._fetch(
+            "SELECT channel, COUNT(*), SUM(blocked), SUM((last_seen >= $1)::int),"
+            " SUM((last_seen >= $2)::int), SUM((last_seen >= $3)::int) FROM users"
+            " GROUP BY channel",
+            cut[1],
+            cut[7],
+            cut[30],
+        )
+        by_channel = {str(r[0]): int(r[1]) for r in rows}
+        blocked = sum(int(r[2] or 0) for r in rows)
+        active = {n: sum(int(r[i] or 0) for r in rows) for i, n in ((3, 1), (4, 7), (5, 30))}
+        new_rows = await self._fetch(
+            "SELECT substr(created_at, 1, 10) AS d, COUNT(*) FROM users"
+            " WHERE created_at >= $1 GROUP BY d",
+            since,
+        )
+        course = await self._fetch(
+            "SELECT next_day, COUNT(*), SUM(active) FROM subscriptions GROUP BY next_day"
+        )
+        lesson_rows = await self._fetch(
+            "SELECT sent_on, COUNT(*) FROM deliveries WHERE sent_on >= $1 GROUP BY sent_on",
+            since_dhaka,
+        )
+        quiz_rows = await self._fetch(
+            "SELECT day, COUNT(*), SUM(correct) FROM quiz_answers GROUP BY day"
+        )
+        row = await self._fetchrow("SELECT COUNT(*) FROM questions WHERE topic_id IS NULL")
+        return _overview(
+            by_channel,
+            blocked,
+            active,
+            {str(r[0]): int(r[1]) for r in new_rows},
+            [(int(r[0]), int(r[1]), int(r[2] or 0)) for r in course],
+            {str(r[0]): int(r[1]) for r in lesson_rows},
+            {int(r[0]): (int(r[1]), int(r[2] or 0)) for r in quiz_rows},
+            int(row[0]) if row else 0,
+        )
+
+    async def topic_stats(self) -> list[TopicStats]:
+        """Return views, 👍 and 👎 per topic that has any, most viewed first."""
+        view_rows = await self._fetch(
+            "SELECT topic_id, COUNT(*) FROM topic_views GROUP BY topic_id"
+        )
+        vote_rows = await self._fetch(
+            "SELECT topic_id, SUM(positive), SUM(1 - positive) FROM feedback GROUP BY topic_id"
+        )
+        return _topic_stats(
+            {str(r[0]): int(r[1]) for r in view_rows},
+            {str(r[0]): (int(r[1] or 0), int(r[2] or 0)) for r in vote_rows},
+        )
+
+    async def downvoted_questions(self, limit: int = 50) -> list[tuple[str, str, int]]:
+        """Return (topic id, question, times) of questions whose answer got a 👎."""
+        rows = await self._fetch(
+            "SELECT topic_id, question, COUNT(*) AS n FROM feedback"
+            " WHERE positive = 0 AND question IS NOT NULL GROUP BY topic_id, question"
+            " ORDER BY n DESC, topic_id LIMIT $1",
+            limit,
+        )
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    async def review_candidates(
+        self, below: float, limit: int = 200_000
+    ) -> list[ReviewCandidate]:
+        """Return distinct questions unanswered or answered below ``below``, most asked first."""
+        rows = await self._fetch(
+            "SELECT text, COUNT(*) AS n, MAX(score) FROM questions"
+            " WHERE topic_id IS NULL OR score < $1 GROUP BY text ORDER BY n DESC LIMIT $2",
+            float(below),
+            limit,
+        )
+        return [ReviewCandidate(str(r[0]), int(r[1]), float(r[2])) for r in rows]
+
+    async def review_decisions(self) -> dict[str, str]:
+        """Return group key → decision ('accepted', 'rejected', 'skipped')."""
+        rows = await self._fetch("SELECT group_key, decision FROM review_decisions")
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    async def decide_review(
+        self, group_key: str, decision: str, topic_id: str | None, actor: str
+    ) -> None:
+        """Record (or replace) the decision on a review group."""
+        await self._execute(
+            "INSERT INTO review_decisions (group_key, decision, topic_id, decided_at, actor)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_key) DO UPDATE SET"
+            " decision = EXCLUDED.decision, topic_id = EXCLUDED.topic_id,"
+            " decided_at = EXCLUDED.decided_at, actor = EXCLUDED.actor",
+            group_key,
+            decision,
+            topic_id,
+            _now(),
+            actor,
+        )
+
+    async def add_learned_examples(self, examples: list[LearnedExample], actor: str) -> int:
+        """Store accepted phrasings; return how many were new."""
+        now = _now()
+        added = 0
+        async with self._pool.acquire() as conn, conn.transaction():
+            for ex in examples:
+                status = await conn.execute(
+                    "INSERT INTO learned_examples (topic_id, text, group_key, added_at, actor)"
+                    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (topic_id, text) DO NOTHING",
+                    ex.topic_id,
+                    ex.text,
+                    ex.group_key,
+                    now,
+                    actor,
+                )
+                added += 1 if status.endswith(" 1") else 0
+        return added
+
+    async def learned_examples(self) -> list[LearnedExample]:
+        """Return every accepted phrasing, oldest first."""
+        rows = await self._fetch(
+            "SELECT topic_id, text, group_key FROM learned_examples ORDER BY id"
+        )
+        return [LearnedExample(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    async def count_audience(self, audience: str) -> int:
+        """Return how many users a broadcast to ``audience`` would address."""
+        where, args = _audience_sql(audience, "$1")
+        row = await self._fetchrow(f"SELECT COUNT(*) FROM users AS u {where}", *args)
+        return int(row[0]) if row else 0
+
+    async def create_broadcast(
+        self, text: str, buttons: tuple[str, ...], audience: str, actor: str
+    ) -> int:
+        """Store a broadcast with one pending row per recipient; return its id."""
+        where, args = _audience_sql(audience, "$2")
+        async with self._pool.acquire() as conn, conn.transaction():
+            broadcast_id = int(
+                await conn.fetchval(
+                    "INSERT INTO broadcasts (text, buttons, audience, created_at, actor)"
+                    " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    text,
+                    " ".join(buttons),
+                    audience,
+                    _now(),
+                    actor,
+                )
+            )
+            status = await conn.execute(
+                "INSERT INTO broadcast_targets (broadcast_id, user_id)"
+                f" SELECT $1, u.id FROM users AS u {where}",
+                broadcast_id,
+                *args,
+            )
+            await conn.execute(
+                "UPDATE broadcasts SET total = $1 WHERE id = $2",
+                int(status.rsplit(" ", 1)[-1]),
+                broadcast_id,
+            )
+        return broadcast_id
+
+    async def broadcast_info(self, broadcast_id: int) -> BroadcastInfo | None:
+        """Return a broadcast with its recipients counted by state."""
+        row = await self._fetchrow(
+            "SELECT id, text, buttons, audience, created_at, actor, total FROM broadcasts"
+            " WHERE id = $1",
+            broadcast_id,
+        )
+        if row is None:
+            return None
+        rows = await self._fetch(
+            "SELECT state, COUNT(*) FROM broadcast_targets WHERE broadcast_id = $1"
+            " GROUP BY state",
+            broadcast_id,
+        )
+        return _broadcast(row, {str(r[0]): int(r[1]) for r in rows})
+
+    async def broadcast_ids(self, limit: int = 20) -> list[int]:
+        """Return the latest broadcasts' ids, newest first."""
+        rows = await self._fetch("SELECT id FROM broadcasts ORDER BY id DESC LIMIT $1", limit)
+        return [int(r[0]) for r in rows]
+
+    async def broadcast_pending(
+        self, broadcast_id: int, limit: int, after: int = 0
+    ) -> list[BroadcastTarget]:
+        """Return recipients without an outcome and with user id above ``after``, by user id."""
+        rows = await self._fetch(
+            "SELECT t.user_id, u.channel, u.external_id, u.last_inbound_at"
+            " FROM broadcast_targets AS t JOIN users AS u ON u.id = t.user_id"
+            " WHERE t.broadcast_id = $1 AND t.state = 'pending' AND t.user_id > $2"
+            " ORDER BY t.user_id LIMIT $3",
+            broadcast_id,
+            after,
+            limit,
+        )
+        return [BroadcastTarget(int(r[0]), str(r[1]), str(r[2]), r[3]) for r in rows]
+
+    async def claim_broadcast(
+        self, broadcast_id: int, user_id: int, round_id: str, stale_before: float
+    ) -> bool:
+        """Claim a pending recipient for this round; False if done or held by a live round."""
+        changed = await self._execute(
+            "UPDATE broadcast_targets SET claim_round = $1"
+            " WHERE broadcast_id = $2 AND user_id = $3 AND state = 'pending'"
+            " AND (claim_round IS NULL OR claim_round = $1 OR claim_round NOT IN"
+            "      (SELECT id FROM rounds WHERE heartbeat_at >= $4))",
+            round_id,
+            broadcast_id,
+            user_id,
+            stale_before,
+        )
+        return changed > 0
+
+    async def finish_broadcast_target(self, broadcast_id: int, user_id: int, state: str) -> None:
+        """Record a recipient's outcome ('sent', 'skipped', 'blocked', 'failed')."""
+        await self._execute(
+            "UPDATE broadcast_targets SET state = $1, done_at = $2, claim_round = NULL"
+            " WHERE broadcast_id = $3 AND user_id = $4",
+            state,
+            _now(),
+            broadcast_id,
+            user_id,
+        )
+
+    async def release_broadcast_claims(self, round_id: str) -> None:
+        """Give back every claim a round still holds (it retries those later)."""
+        await self._execute(
+            "UPDATE broadcast_targets SET claim_round = NULL WHERE claim_round = $1", round_id
+        )
+
+    async def add_users(self, rows: list[tuple[str, str, str, str, int]]) -> None:
+        """Bulk-create users (channel, external id, created_at, last_seen, blocked).
+
+        For benchmarks and tests.
+        """
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.executemany(
+                "INSERT INTO users (channel, external_id, first_name, created_at, last_seen,"
+                " last_inbound_at, blocked) VALUES ($1, $2, '', $3, $4, $4, $5)",
+                rows,
+            )

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from db.admin_types import LearnedExample
+
 __all__ = [
     "ConversationStorage",
     "DeliveryStorage",
@@ -258,4 +260,8 @@ class Storage(ConversationStorage, DeliveryStorage, InboxStorage, Protocol):
 
     async def close(self) -> None:
         """Release the connection(s)."""
+        ...
+
+    async def learned_examples(self) -> list[LearnedExample]:
+        """Return the phrasings editors accepted in the review queue (merged at load)."""
         ...

@@ -12,11 +12,21 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
+from db.admin_types import (
+    AuditEntry,
+    BroadcastInfo,
+    BroadcastTarget,
+    LearnedExample,
+    Overview,
+    ReviewCandidate,
+    TopicStats,
+)
 from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
 from db.tables import TABLES
 
@@ -678,6 +688,254 @@ class Store:
                     tables.get(table, []),
                 )
 
+    # -- operators' dashboard (issue 12) ----------------------------------------------------
+
+    async def add_audit(self, actor: str, action: str, detail: str = "", ip: str = "") -> None:
+        """Record an admin action (who, what, when)."""
+        async with self._lock:
+            await self._conn.execute(
+                "INSERT INTO admin_audit (at, actor, action, detail, ip) VALUES (?, ?, ?, ?, ?)",
+                (_now(), actor[:80], action[:40], detail[:500], ip[:60]),
+            )
+
+    async def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
+        """Return the latest admin actions, newest first."""
+        async with self._conn.execute(
+            "SELECT at, actor, action, detail, ip FROM admin_audit ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ) as cur:
+            return [AuditEntry(*map(str, r)) for r in await cur.fetchall()]
+
+    async def admin_overview(self, now: datetime, today: date, days: int = 30) -> Overview:
+        """Return the overview's counts; ``now`` is UTC, ``today`` the Dhaka date."""
+        cut = {n: (now - timedelta(days=n)).isoformat(timespec="seconds") for n in (1, 7, 30)}
+        since = (now - timedelta(days=days - 1)).date().isoformat()
+        since_dhaka = (today - timedelta(days=days - 1)).isoformat()
+        async with self._conn.execute(
+            "SELECT channel, COUNT(*), SUM(blocked), SUM(last_seen >= ?), SUM(last_seen >= ?),"
+            " SUM(last_seen >= ?) FROM users GROUP BY channel",
+            (cut[1], cut[7], cut[30]),
+        ) as cur:
+            rows = await cur.fetchall()
+        by_channel = {str(r[0]): int(r[1]) for r in rows}
+        blocked = sum(int(r[2] or 0) for r in rows)
+        active = {n: sum(int(r[i] or 0) for r in rows) for i, n in ((3, 1), (4, 7), (5, 30))}
+        async with self._conn.execute(
+            "SELECT substr(created_at, 1, 10) AS d, COUNT(*) FROM users"
+            " WHERE created_at >= ? GROUP BY d",
+            (since,),
+        ) as cur:
+            new_users = {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+        async with self._conn.execute(
+            "SELECT next_day, COUNT(*), SUM(active) FROM subscriptions GROUP BY next_day"
+        ) as cur:
+            course_rows = [(int(r[0]), int(r[1]), int(r[2] or 0)) for r in await cur.fetchall()]
+        async with self._conn.execute(
+            "SELECT sent_on, COUNT(*) FROM deliveries WHERE sent_on >= ? GROUP BY sent_on",
+            (since_dhaka,),
+        ) as cur:
+            lessons = {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+        async with self._conn.execute(
+            "SELECT day, COUNT(*), SUM(correct) FROM quiz_answers GROUP BY day"
+        ) as cur:
+            quiz = {int(r[0]): (int(r[1]), int(r[2] or 0)) for r in await cur.fetchall()}
+        async with self._conn.execute(
+            "SELECT COUNT(*) FROM questions WHERE topic_id IS NULL"
+        ) as cur:
+            row = await cur.fetchone()
+        return _overview(
+            by_channel, blocked, active, new_users, course_rows, lessons, quiz,
+            int(row[0]) if row else 0,
+        )
+
+    async def topic_stats(self) -> list[TopicStats]:
+        """Return views, 👍 and 👎 per topic that has any, most viewed first."""
+        async with self._conn.execute(
+            "SELECT topic_id, COUNT(*) FROM topic_views GROUP BY topic_id"
+        ) as cur:
+            views = {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+        async with self._conn.execute(
+            "SELECT topic_id, SUM(positive), SUM(1 - positive) FROM feedback GROUP BY topic_id"
+        ) as cur:
+            votes = {str(r[0]): (int(r[1] or 0), int(r[2] or 0)) for r in await cur.fetchall()}
+        return _topic_stats(views, votes)
+
+    async def downvoted_questions(self, limit: int = 50) -> list[tuple[str, str, int]]:
+        """Return (topic id, question, times) of questions whose answer got a 👎."""
+        async with self._conn.execute(
+            "SELECT topic_id, question, COUNT(*) AS n FROM feedback"
+            " WHERE positive = 0 AND question IS NOT NULL GROUP BY topic_id, question"
+            " ORDER BY n DESC, topic_id LIMIT ?",
+            (limit,),
+        ) as cur:
+            return [(str(r[0]), str(r[1]), int(r[2])) for r in await cur.fetchall()]
+
+    async def review_candidates(
+        self, below: float, limit: int = 200_000
+    ) -> list[ReviewCandidate]:
+        """Return distinct questions unanswered or answered below ``below``, most asked first."""
+        async with self._conn.execute(
+            "SELECT text, COUNT(*) AS n, MAX(score) FROM questions"
+            " WHERE topic_id IS NULL OR score < ? GROUP BY text ORDER BY n DESC LIMIT ?",
+            (below, limit),
+        ) as cur:
+            return [
+                ReviewCandidate(str(r[0]), int(r[1]), float(r[2])) for r in await cur.fetchall()
+            ]
+
+    async def review_decisions(self) -> dict[str, str]:
+        """Return group key → decision ('accepted', 'rejected', 'skipped')."""
+        async with self._conn.execute("SELECT group_key, decision FROM review_decisions") as cur:
+            return {str(r[0]): str(r[1]) for r in await cur.fetchall()}
+
+    async def decide_review(
+        self, group_key: str, decision: str, topic_id: str | None, actor: str
+    ) -> None:
+        """Record (or replace) the decision on a review group."""
+        async with self._lock:
+            await self._conn.execute(
+                "INSERT INTO review_decisions (group_key, decision, topic_id, decided_at, actor)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(group_key) DO UPDATE SET"
+                " decision = excluded.decision, topic_id = excluded.topic_id,"
+                " decided_at = excluded.decided_at, actor = excluded.actor",
+                (group_key, decision, topic_id, _now(), actor),
+            )
+
+    async def add_learned_examples(self, examples: list[LearnedExample], actor: str) -> int:
+        """Store accepted phrasings; return how many were new."""
+        now = _now()
+        added = 0
+        async with self._tx() as conn:
+            for ex in examples:
+                cur = await conn.execute(
+                    "INSERT INTO learned_examples (topic_id, text, group_key, added_at, actor)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT(topic_id, text) DO NOTHING",
+                    (ex.topic_id, ex.text, ex.group_key, now, actor),
+                )
+                added += max(cur.rowcount, 0)
+        return added
+
+    async def learned_examples(self) -> list[LearnedExample]:
+        """Return every accepted phrasing, oldest first."""
+        async with self._conn.execute(
+            "SELECT topic_id, text, group_key FROM learned_examples ORDER BY id"
+        ) as cur:
+            return [LearnedExample(str(r[0]), str(r[1]), str(r[2])) for r in await cur.fetchall()]
+
+    async def count_audience(self, audience: str) -> int:
+        """Return how many users a broadcast to ``audience`` would address."""
+        where, args = _audience_sql(audience, "?")
+        async with self._conn.execute(f"SELECT COUNT(*) FROM users AS u {where}", args) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def create_broadcast(
+        self, text: str, buttons: tuple[str, ...], audience: str, actor: str
+    ) -> int:
+        """Store a broadcast with one pending row per recipient; return its id."""
+        where, args = _audience_sql(audience, "?")
+        async with self._tx() as conn:
+            cur = await conn.execute(
+                "INSERT INTO broadcasts (text, buttons, audience, created_at, actor)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (text, " ".join(buttons), audience, _now(), actor),
+            )
+            row = await cur.fetchone()
+            assert row is not None
+            broadcast_id = int(row[0])
+            cur = await conn.execute(
+                "INSERT INTO broadcast_targets (broadcast_id, user_id)"
+                f" SELECT ?, u.id FROM users AS u {where}",
+                (broadcast_id, *args),
+            )
+            await conn.execute(
+                "UPDATE broadcasts SET total = ? WHERE id = ?", (cur.rowcount, broadcast_id)
+            )
+        return broadcast_id
+
+    async def broadcast_info(self, broadcast_id: int) -> BroadcastInfo | None:
+        """Return a broadcast with its recipients counted by state."""
+        async with self._conn.execute(
+            "SELECT id, text, buttons, audience, created_at, actor, total FROM broadcasts"
+            " WHERE id = ?",
+            (broadcast_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        async with self._conn.execute(
+            "SELECT state, COUNT(*) FROM broadcast_targets WHERE broadcast_id = ? GROUP BY state",
+            (broadcast_id,),
+        ) as cur:
+            states = {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+        return _broadcast(row, states)
+
+    async def broadcast_ids(self, limit: int = 20) -> list[int]:
+        """Return the latest broadcasts' ids, newest first."""
+        async with self._conn.execute(
+            "SELECT id FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,)
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall()]
+
+    async def broadcast_pending(
+        self, broadcast_id: int, limit: int, after: int = 0
+    ) -> list[BroadcastTarget]:
+        """Return recipients without an outcome and with user id above ``after``, by user id."""
+        async with self._conn.execute(
+            "SELECT t.user_id, u.channel, u.external_id, u.last_inbound_at"
+            " FROM broadcast_targets AS t JOIN users AS u ON u.id = t.user_id"
+            " WHERE t.broadcast_id = ? AND t.state = 'pending' AND t.user_id > ?"
+            " ORDER BY t.user_id LIMIT ?",
+            (broadcast_id, after, limit),
+        ) as cur:
+            return [
+                BroadcastTarget(int(r[0]), str(r[1]), str(r[2]), r[3])
+                for r in await cur.fetchall()
+            ]
+
+    async def claim_broadcast(
+        self, broadcast_id: int, user_id: int, round_id: str, stale_before: float
+    ) -> bool:
+        """Claim a pending recipient for this round; False if done or held by a live round."""
+        async with self._lock:
+            cur = await self._conn.execute(
+                "UPDATE broadcast_targets SET claim_round = ?"
+                " WHERE broadcast_id = ? AND user_id = ? AND state = 'pending'"
+                " AND (claim_round IS NULL OR claim_round = ? OR claim_round NOT IN"
+                "      (SELECT id FROM rounds WHERE heartbeat_at >= ?))",
+                (round_id, broadcast_id, user_id, round_id, stale_before),
+            )
+            return cur.rowcount > 0
+
+    async def finish_broadcast_target(self, broadcast_id: int, user_id: int, state: str) -> None:
+        """Record a recipient's outcome ('sent', 'skipped', 'blocked', 'failed')."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE broadcast_targets SET state = ?, done_at = ?, claim_round = NULL"
+                " WHERE broadcast_id = ? AND user_id = ?",
+                (state, _now(), broadcast_id, user_id),
+            )
+
+    async def release_broadcast_claims(self, round_id: str) -> None:
+        """Give back every claim a round still holds (it retries those later)."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE broadcast_targets SET claim_round = NULL WHERE claim_round = ?",
+                (round_id,),
+            )
+
+    async def add_users(self, rows: list[tuple[str, str, str, str, int]]) -> None:
+        """Bulk-create users (channel, external id, created_at, last_seen, blocked).
+
+        For benchmarks and tests.
+        """
+        async with self._tx() as conn:
+            await conn.executemany(
+                "INSERT INTO users (channel, external_id, first_name, created_at, last_seen,"
+                " last_inbound_at, blocked) VALUES (?, ?, '', ?, ?, ?, ?)",
+                [(c, e, made, seen, seen, b) for c, e, made, seen, b in rows],
+            )
+
 
 def _create_private(path: Path) -> None:
     """Create a missing database folder (0700) and file (0600) before SQLite opens them."""
@@ -731,6 +989,54 @@ def _tighten(path: Path, mode: int) -> str:
     except OSError as exc:
         return f"could not tighten {path} ({old:o}): {exc}"
     return f"tightened {path} from {old:o} to {mode:o}"
+
+
+def _audience_sql(audience: str, mark: str) -> tuple[str, tuple[str, ...]]:
+    """Return the WHERE clause over ``users AS u`` for a broadcast audience, with its args."""
+    if audience == "everyone":
+        return "WHERE u.blocked = 0", ()
+    if audience == "subscribers":
+        return (
+            "WHERE u.blocked = 0 AND u.id IN (SELECT user_id FROM subscriptions WHERE active = 1)",
+            (),
+        )
+    if audience.startswith("channel:") and len(audience) > len("channel:"):
+        return f"WHERE u.blocked = 0 AND u.channel = {mark}", (audience[len("channel:") :],)
+    raise ValueError(f"unknown audience {audience!r}")
+
+
+def _overview(
+    by_channel: dict[str, int],
+    blocked: int,
+    active: dict[int, int],
+    new_users: dict[str, int],
+    course_rows: list[tuple[int, int, int]],
+    lessons: dict[str, int],
+    quiz: dict[int, tuple[int, int]],
+    unanswered: int,
+) -> Overview:
+    """Assemble the overview; a course row's next_day N means days 1..N-1 were reached."""
+    top = max((n for n, _, _ in course_rows), default=1)
+    reached = {
+        day: sum(count for n, count, _ in course_rows if n > day) for day in range(1, top)
+    }
+    subscribers = sum(active_n for _, _, active_n in course_rows)
+    return Overview(
+        by_channel, blocked, active, new_users, subscribers, lessons, reached, quiz, unanswered
+    )
+
+
+def _topic_stats(views: dict[str, int], votes: dict[str, tuple[int, int]]) -> list[TopicStats]:
+    ids = sorted(set(views) | set(votes), key=lambda t: (-views.get(t, 0), t))
+    return [TopicStats(t, views.get(t, 0), *votes.get(t, (0, 0))) for t in ids]
+
+
+def _broadcast(row: Any, states: dict[str, int]) -> BroadcastInfo:
+    buttons = tuple(str(row[2]).split()) if row[2] else ()
+    return BroadcastInfo(
+        int(row[0]), str(row[1]), buttons, str(row[3]), str(row[4]), str(row[5]), int(row[6]),
+        states,
+    )
 
 
 def _streaks(days: list[date], today: date) -> tuple[int, int]:

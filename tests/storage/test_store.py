@@ -204,3 +204,122 @@ async def test_one_round_leader_at_a_time(store: Store, tmp_path: Path) -> None:
 
 def _url_of(store: object) -> str:
     return str(store.url)  # type: ignore[attr-defined]
+
+
+# -- operators' dashboard (issue 12) ---------------------------------------------------------
+
+
+async def test_admin_audit_and_overview_counts(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from db.admin_types import LearnedExample
+
+    now = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    old = "2026-10-01T08:00:00+00:00"
+    await store.add_users(
+        [
+            ("telegram", "1", old, "2026-12-02T07:00:00+00:00", 0),
+            ("telegram", "2", "2026-12-01T09:00:00+00:00", "2026-11-28T07:00:00+00:00", 1),
+            ("messenger", "3", "2026-12-02T01:00:00+00:00", old, 0),
+        ]
+    )
+    await store.subscribe(1, 9)
+    await store.subscribe(2, 9)
+    await store.unsubscribe(2)
+    today = date(2026, 12, 2)
+    for day in (1, 2, 3):
+        await store.record_delivery(1, day, today - timedelta(days=3 - day), "push")
+    await store.record_delivery(2, 1, today, "push")
+    await store.record_quiz_answer(1, 1, 0, True, today)
+    await store.record_quiz_answer(2, 1, 1, False, today)
+    await store.record_quiz_answer(1, 2, 0, True, today)
+    await store.log_question(1, "ajke brishti hobe", None, 0.05)
+    await store.log_question(1, "upwork ki", "marketplaces", 0.9)
+    ov = await store.admin_overview(now, today, days=30)
+    assert ov.users_by_channel == {"telegram": 2, "messenger": 1} and ov.users == 3
+    assert ov.blocked == 1
+    assert ov.active == {1: 1, 7: 2, 30: 2}
+    assert ov.new_users_by_day == {"2026-12-01": 1, "2026-12-02": 1}
+    assert ov.subscribers == 1
+    assert ov.lessons_by_day == {"2026-11-30": 1, "2026-12-01": 1, "2026-12-02": 2}
+    assert ov.reached_day == {1: 2, 2: 1, 3: 1}
+    assert ov.quiz_by_day == {1: (2, 1), 2: (1, 1)}
+    assert ov.unanswered == 1
+
+    await store.add_audit("Rina", "login", "", "127.0.0.1")
+    await store.add_audit("Rina", "reload", "ok")
+    entries = await store.audit_entries(10)
+    assert [(e.actor, e.action) for e in entries] == [("Rina", "reload"), ("Rina", "login")]
+
+    learned = [LearnedExample("marketplaces", "fiverr kothay", "fiverr kothy")]
+    assert await store.add_learned_examples(learned, "Rina") == 1
+    assert await store.add_learned_examples(learned, "Rina") == 0  # once per (topic, text)
+    assert await store.learned_examples() == learned
+    await store.decide_review("fiverr kothy", "accepted", "marketplaces", "Rina")
+    await store.decide_review("fiverr kothy", "rejected", None, "Rina")
+    assert await store.review_decisions() == {"fiverr kothy": "rejected"}
+
+
+async def test_topic_stats_review_candidates_and_downvotes(store: Store) -> None:
+    uid = await store.touch_user("telegram", "5", "A", None)
+    for _ in range(3):
+        await store.log_view(uid, "marketplaces", "button")
+    await store.log_view(uid, "first_job", "question")
+    await store.add_feedback(uid, "marketplaces", True, None)
+    await store.add_feedback(uid, "marketplaces", False, "fiverr e kaj pai na")
+    await store.add_feedback(uid, "first_job", False, "fiverr e kaj pai na")
+    stats = await store.topic_stats()
+    assert [(s.topic_id, s.views, s.up, s.down) for s in stats] == [
+        ("marketplaces", 3, 1, 1),
+        ("first_job", 1, 0, 1),
+    ]
+    down = await store.downvoted_questions(10)
+    assert sorted(down) == [
+        ("first_job", "fiverr e kaj pai na", 1),
+        ("marketplaces", "fiverr e kaj pai na", 1),
+    ]
+    await store.log_question(uid, "biryani recipe", None, 0.01)
+    await store.log_question(uid, "biryani recipe", None, 0.02)
+    await store.log_question(uid, "upwork fee koto", "marketplaces", 0.22)
+    await store.log_question(uid, "upwork ki", "marketplaces", 0.9)
+    got = await store.review_candidates(0.25)
+    assert [(c.text, c.count) for c in got] == [("biryani recipe", 2), ("upwork fee koto", 1)]
+    assert got[0].best_score == pytest.approx(0.02)
+
+
+async def test_broadcast_targets_claims_and_outcomes(store: Store) -> None:
+    await store.add_subscribers([(1, 9), (2, 9)])
+    await store.add_subscribers([(3, 9)], channel="messenger")
+    await store.touch_user("telegram", "44", "B", None)  # not a subscriber
+    blocked = await store.touch_user("telegram", "45", "C", None)
+    await store.set_blocked(blocked, True)
+    assert await store.count_audience("everyone") == 4
+    assert await store.count_audience("subscribers") == 3
+    assert await store.count_audience("channel:messenger") == 1
+    with pytest.raises(ValueError):
+        await store.count_audience("nobody")
+    bid = await store.create_broadcast("নতুন প্রতারণা", ("common_scams",), "subscribers", "Rina")
+    info = await store.broadcast_info(bid)
+    assert info is not None and info.total == 3 and info.pending == 3
+    assert info.buttons == ("common_scams",) and info.audience == "subscribers"
+    assert await store.broadcast_ids() == [bid]
+    pending = await store.broadcast_pending(bid, 10)
+    assert [(t.user_id, t.channel) for t in pending] == [
+        (1, "telegram"),
+        (2, "telegram"),
+        (3, "messenger"),
+    ]
+    await store.start_round("r1", 1000.0)
+    await store.start_round("r2", 1000.0)
+    assert await store.claim_broadcast(bid, 1, "r1", stale_before=0.0)
+    assert not await store.claim_broadcast(bid, 1, "r2", stale_before=0.0)  # r1 is alive
+    assert await store.claim_broadcast(bid, 1, "r2", stale_before=2000.0)  # r1 went stale
+    await store.finish_broadcast_target(bid, 1, "sent")
+    assert not await store.claim_broadcast(bid, 1, "r1", stale_before=0.0)  # done
+    assert await store.claim_broadcast(bid, 2, "r1", stale_before=0.0)
+    await store.release_broadcast_claims("r1")
+    assert await store.claim_broadcast(bid, 2, "r2", stale_before=0.0)  # released
+    await store.finish_broadcast_target(bid, 3, "skipped")
+    assert [t.user_id for t in await store.broadcast_pending(bid, 10)] == [2]
+    info = await store.broadcast_info(bid)
+    assert info is not None and info.states == {"sent": 1, "skipped": 1, "pending": 1}
