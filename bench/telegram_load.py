@@ -62,6 +62,7 @@ async def run_load(
     seconds: float,
     patience: float = 60.0,
     webhook: bool = False,
+    database_url: str | None = None,
 ) -> dict[str, float]:
     questions = [q for p in (SHARED_SAMPLE, HELDOUT) if p.exists() for q, _ in load_tsv(p)]
     rng = random.Random(1)
@@ -71,7 +72,7 @@ async def run_load(
                 **os.environ,
                 "TELEGRAM_BOT_TOKEN": TOKEN,
                 "TELEGRAM_BASE_URL": tg.base_url,
-                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+                "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
                 "BOT_CONCURRENCY": str(concurrency),
                 "TELEGRAM_SEND_RATE": "1000",
                 "LOG_LEVEL": "WARNING",
@@ -157,18 +158,42 @@ def main() -> None:
     parser.add_argument(
         "--webhook", action="store_true", help="also offer the load through the webhook"
     )
+    parser.add_argument(
+        "--postgres", action="store_true", help="also run the bot on a PostgreSQL database"
+    )
     args = parser.parse_args()
+    cluster = contextlib.ExitStack()
+    pg_server = None
+    if args.postgres:
+        from tests.postgres_server import postgres_cluster
+
+        pg_server, _ = cluster.enter_context(postgres_cluster())
     print(
         f"{args.users} users, {args.rate:.0f} updates/s offered for {args.seconds:.0f} s, "
         "fake Bot API answering every call after 100 ms"
     )
-    runs = [("bot (long polling)", args.concurrency, args.seconds, 60.0, False)]
+    runs = [("bot (long polling)", args.concurrency, args.seconds, 60.0, False, False)]
     if args.webhook:
-        runs.append(("bot (webhook)", args.concurrency, args.seconds, 60.0, True))
-    runs.append(("baseline (1 at a time)", 1, min(args.seconds, 3.0), 15.0, False))
-    for label, concurrency, seconds, patience, webhook in runs:
+        runs.append(("bot (webhook)", args.concurrency, args.seconds, 60.0, True, False))
+    if pg_server is not None:
+        runs.append(("bot on PostgreSQL", args.concurrency, args.seconds, 60.0, False, True))
+    runs.append(("baseline (1 at a time)", 1, min(args.seconds, 3.0), 15.0, False, False))
+    for number, (label, concurrency, seconds, patience, webhook, pg) in enumerate(runs):
+        url = None
+        if pg and pg_server is not None:
+            from tests.postgres_server import create_database
+
+            url = create_database(pg_server, f"bench_{number}")
         r = asyncio.run(
-            run_load(concurrency, args.users, args.rate, seconds, patience, webhook=webhook)
+            run_load(
+                concurrency,
+                args.users,
+                args.rate,
+                seconds,
+                patience,
+                webhook=webhook,
+                database_url=url,
+            )
         )
         print(
             f"{label:<24} handled {r['handled']}/{r['offered']}  "
@@ -177,6 +202,7 @@ def main() -> None:
             f"CPU {r['cpu_ms_per_update']:.2f} ms/update  peak RSS {r['peak_mb']:.0f} MB  "
             f"rejected {r['rejected']}  (fake server CPU {r['fake_cpu_share']:.0%} of a core)"
         )
+    cluster.close()
 
 
 if __name__ == "__main__":
