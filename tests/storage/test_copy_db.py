@@ -35,6 +35,7 @@ async def _fill(path: Path) -> None:
     await store.record_delivery(uid, 1, date(2026, 11, 30), "push")
     await store.record_quiz_answer(uid, 1, 2, True, date(2026, 11, 30))
     await store.inbox_put("telegram", "77", "{}")
+    await store.log_offer_check("high", ["upfront_fee", "task_pay"])
     await store.add_subscribers([(900 + i, 9) for i in range(50)])
     await store.close()
 
