@@ -47,10 +47,7 @@ logger = logging.getLogger(__name__)
 PG_MIGRATIONS_DIR = Path(__file__).with_name("migrations") / "postgres"
 _MIGRATION_LOCK = 7_405_113  # advisory lock id: one migrating process at a time
 _ROUND_LOCK = 7_405_114  # advisory lock id: one delivery round at a time across replicas
-_TABLES = frozenset(
-    "users questions topic_views feedback subscriptions deliveries quiz_answers inbox"
-    " offer_checks".split()
-)
+_TABLES = frozenset(TABLES)
 
 
 class PostgresStore:
@@ -648,7 +645,16 @@ class PostgresStore:
                 rows = tables.get(table, [])
                 if rows:
                     await conn.copy_records_to_table(table, records=rows, columns=list(columns))
-            for table in ("users", "questions", "topic_views", "feedback", "offer_checks"):
+            for table in (
+                "users",
+                "questions",
+                "topic_views",
+                "feedback",
+                "offer_checks",
+                "admin_audit",
+                "learned_examples",
+                "broadcasts",
+            ):
                 await conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                     f" GREATEST((SELECT MAX(id) FROM {table}), 1))"

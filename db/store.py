@@ -295,17 +295,7 @@ class Store:
 
     async def count_rows(self, table: str) -> int:
         """Return the number of rows in one of the project's tables (for tests and stats)."""
-        if table not in {
-            "users",
-            "questions",
-            "topic_views",
-            "feedback",
-            "subscriptions",
-            "deliveries",
-            "quiz_answers",
-            "inbox",
-            "offer_checks",
-        }:
+        if table not in TABLES:
             raise ValueError(table)
         async with self._conn.execute(f"SELECT COUNT(*) FROM {table}") as cur:
             row = await cur.fetchone()

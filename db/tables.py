@@ -37,4 +37,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "quiz_answers": ("user_id", "day", "option", "correct", "answered_on", "answered_at"),
     "inbox": ("channel", "event_id", "payload", "received_at", "done_at"),
     "offer_checks": ("id", "verdict", "flags", "checked_at"),
+    "admin_audit": ("id", "at", "actor", "action", "detail", "ip"),
+    "learned_examples": ("id", "topic_id", "text", "group_key", "added_at", "actor"),
+    "review_decisions": ("group_key", "decision", "topic_id", "decided_at", "actor"),
+    "broadcasts": ("id", "text", "buttons", "audience", "created_at", "actor", "total"),
+    "broadcast_targets": ("broadcast_id", "user_id", "state", "claim_round", "done_at"),
 }
