@@ -117,6 +117,9 @@ class Understanding:
         result = self.matcher.rank(text, limit=MAX_SUGGESTIONS + 1)
         best_id, best_score = result.best
         threshold = ANSWER_THRESHOLD if result.domain else GENERAL_THRESHOLD
+        if result.outside >= best_score:  # about the other thing (a bKash PIN, a laptop to buy)
+            ranked = tuple(t for t, _ in result.ranked)[:MAX_SUGGESTIONS]
+            return Decision(Kind.OUT_OF_SCOPE, None, best_score, ranked)
         if best_id is not None and best_score >= threshold:
             others = tuple(t for t, _ in result.ranked[1:])
             return Decision(Kind.ANSWER, best_id, best_score, others[:MAX_SUGGESTIONS])

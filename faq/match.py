@@ -16,14 +16,26 @@ from __future__ import annotations
 
 import itertools
 import math
+import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from faq import normalize
 from faq.model import Content, Topic
 from faq.normalize import SHORT_SKELETON, clean_text, consonants, fold, key_of, tokenize
 
-__all__ = ["MatchResult", "Matcher"]
+__all__ = ["OUTSIDE_FILE", "OUTSIDE_PREFIX", "MatchResult", "Matcher", "load_outside"]
+
+OUTSIDE_FILE = Path(__file__).with_name("outside.toml")
+OUTSIDE_PREFIX = "outside:"
+
+
+def load_outside(path: Path = OUTSIDE_FILE) -> dict[str, tuple[str, ...]]:
+    """Return the groups of questions no topic answers: group id → example phrasings."""
+    data = tomllib.loads(path.read_text("utf-8"))
+    return {group["id"]: tuple(group["examples"]) for group in data.get("outside", ())}
+
 
 # Words that carry no topic information in any of the three languages. They are removed
 # from questions and content alike. Written plainly; their skeletons are computed at build.
@@ -89,7 +101,9 @@ _CALIBRATION = 0.07
 # The final score adds the Naive Bayes posterior of the topic (words seen in its content,
 # smoothed by _NB_ALPHA), weighted by _NB_SHARE, to the coverage score.
 _NB_ALPHA = 0.5
-_NB_SHARE = 1.0
+# The final score is a weighted mean of the features (see Matcher.features): coverage,
+# Naive Bayes posterior, nearest example.
+WEIGHTS = (1.0, 1.0, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +112,9 @@ class MatchResult:
 
     ranked: tuple[tuple[str, float], ...]  # (topic id, score 0..1), best first
     domain: bool = False  # whether the question uses a word of the field (domain.toml)
+    # the best score of a question no topic answers (faq/outside.toml): above the best
+    # topic's, the question is about the other thing
+    outside: float = 0.0
 
     @property
     def best(self) -> tuple[str | None, float]:
@@ -108,13 +125,29 @@ class MatchResult:
 class Matcher:
     """An index over the topic tree, built once and queried many times."""
 
-    def __init__(self, content: Content) -> None:
-        self._topic_ids = tuple(content.topics)
+    def __init__(
+        self,
+        content: Content,
+        weights: tuple[float, ...] = WEIGHTS,
+        outside: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        self._weights = weights
+        outside = load_outside() if outside is None else outside
+        # the questions no topic answers are indexed after the topics, like topics
+        self._n_topics = len(content.topics)
+        self._topic_ids = (*content.topics, *(f"{OUTSIDE_PREFIX}{name}" for name in outside))
         self._stop = {key_of(fold(clean_text(w))) for w in STOPWORDS} - {""}
         self._fold_cache: dict[str, str] = {}
         self._canon_cache: dict[str, str] | None = None  # filled once the vocabulary is final
         self._cache: dict[str, tuple[str, float] | None] = {}
         field_words = {topic.id: self._field_words(topic) for topic in content.topics.values()}
+        for name, examples in outside.items():
+            field_words[f"{OUTSIDE_PREFIX}{name}"] = {
+                "title": [],
+                "keywords": [],
+                "examples": [self._words(text) for text in examples],
+                "answer": [],
+            }
         self._build_vocabulary(content, field_words)
         self._build_scores(field_words)
 
@@ -193,6 +226,22 @@ class Matcher:
             for term, freq in tf[topic_id].items():
                 self._coverage[term].append((index, freq / (freq + _SATURATION)))
                 self._nb_gain[term].append((index, math.log((freq + _NB_ALPHA) / total) - unseen))
+        # nearest example: every example phrasing (and the title) on its own, so that a
+        # question close to one phrasing is not diluted by the rest of the topic's text
+        self._example_topic: list[int] = []
+        self._example_mass: list[float] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for index, topic_id in enumerate(self._topic_ids):
+            fields = field_words[topic_id]
+            for words in (*fields["title"], *fields["examples"]):
+                terms = self._terms_of(self._canon_all(words))
+                if not terms:
+                    continue
+                number = len(self._example_topic)
+                self._example_topic.append(index)
+                self._example_mass.append(sum(self._idf[t] for t in terms))
+                for term in terms:
+                    self._postings[term].append(number)
 
     # -- building blocks -------------------------------------------------------------------
 
@@ -311,8 +360,9 @@ class Matcher:
         self._fold_cache.clear()
         normalize.clear_caches()
 
-    def rank(self, question: str, limit: int = 4) -> MatchResult:
-        """Rank the topics for one question."""
+    def _question_terms(self, question: str) -> tuple[dict[str, float], int, bool]:
+        """Return the question's known terms with their match weights, the number of
+        unknown words, and whether it uses a word of the field."""
         terms: dict[str, float] = {}
         unknown = 0
         previous: tuple[str, float] | None = None
@@ -329,19 +379,26 @@ class Matcher:
             if previous is not None and previous[0] != term:
                 pairs.append((f"{previous[0]}+{term}", min(weight, previous[1])))
             previous = resolved
-        if not terms:
-            return MatchResult(())
         # guesses from consonants alone (kaj/koj) are too loose to show the question's field
         sure = {term for term, weight in terms.items() if weight >= _FUZZY_WEIGHT}
         domain = any(phrase <= sure for phrase in self._domain)
         for pair, weight in pairs:
             if pair in self._idf and weight > terms.get(pair, 0.0):
                 terms[pair] = weight
+        return terms, unknown, domain
 
+    def features(self, question: str) -> tuple[list[tuple[float, ...]], bool]:
+        """Return, per topic (in content order), the scoring features of a question.
+
+        The features: coverage (squashed), Naive Bayes posterior, nearest example. All lie
+        in 0..1. An empty list means the question has no word the content knows.
+        """
+        terms, unknown, domain = self._question_terms(question)
         total = unknown * self._unknown_idf
         n = len(self._topic_ids)
         coverage = [0.0] * n
         likelihood = [0.0] * n
+        overlap: dict[int, float] = defaultdict(float)
         weight_sum = 0.0
         for term, weight in terms.items():
             idf = self._idf.get(term)
@@ -353,26 +410,55 @@ class Matcher:
                 coverage[index] += weight * idf * sat
             for index, gain in self._nb_gain.get(term, ()):
                 likelihood[index] += weight * gain
+            for number in self._postings.get(term, ()):
+                overlap[number] += weight * idf
         if total <= 0:
-            return MatchResult((), domain)
+            return [], domain
         likelihood = [
             ll + weight_sum * u for ll, u in zip(likelihood, self._nb_unseen, strict=True)
         ]
         top = max(likelihood)
         odds = [math.exp(ll - top) for ll in likelihood]
         norm = sum(odds)
-        scores = []
+        nearest = [0.0] * n
+        for number, shared in overlap.items():
+            # cosine of binary idf-weighted sets: the shared mass over both masses
+            sim = shared / math.sqrt(total * self._example_mass[number])
+            index = self._example_topic[number]
+            if sim > nearest[index]:
+                nearest[index] = sim
+        out = []
         for index in range(n):
             raw = coverage[index] / total
-            covered = raw / (raw + _CALIBRATION)
-            scores.append(((covered + _NB_SHARE * odds[index] / norm) / (1 + _NB_SHARE), index))
-        scores.sort(reverse=True)
-        ranked = tuple(
-            (self._topic_ids[index], round(score, 4))
-            for score, index in scores[:limit]
-            if score > 0
+            out.append((raw / (raw + _CALIBRATION), odds[index] / norm, nearest[index]))
+        return out, domain
+
+    def rank(self, question: str, limit: int = 4) -> MatchResult:
+        """Rank the topics for one question."""
+        features, domain = self.features(question)
+        if not features:
+            return MatchResult((), domain)
+        weights = self._weights
+        scale = sum(weights)
+        scores = sorted(
+            (
+                (sum(w * f for w, f in zip(weights, fs, strict=True)) / scale, index)
+                for index, fs in enumerate(features)
+            ),
+            reverse=True,
         )
-        return MatchResult(ranked, domain)
+        real = [(score, index) for score, index in scores if index < self._n_topics]
+        outside = next((score for score, index in scores if index >= self._n_topics), 0.0)
+        ranked = tuple(
+            (self._topic_ids[index], round(score, 4)) for score, index in real[:limit] if score > 0
+        )
+        return MatchResult(ranked, domain, round(outside, 4))
+
+    @property
+    def topic_ids(self) -> tuple[str, ...]:
+        """Return the ids that ``features`` scores, in its order (questions no topic
+        answers last, their ids prefixed with ``OUTSIDE_PREFIX``)."""
+        return self._topic_ids
 
 
 def _correctable(key: str) -> bool:
