@@ -134,6 +134,9 @@ def cmd_push(args: argparse.Namespace) -> int:
     from bot.push import push_once
 
     report = asyncio.run(push_once(settings, everyone_due=args.now))
+    if report is None:
+        print(json.dumps({"skipped": "another process is running a delivery round"}))
+        return 0
     print(json.dumps(report.as_dict(), ensure_ascii=False))
     return 0
 
@@ -174,6 +177,41 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copy_db(args: argparse.Namespace) -> int:
+    """Copy every table from one database to another (SQLite ↔ PostgreSQL), verified."""
+    from bot.config import ConfigError, Settings
+    from bot.services import open_storage
+    from db.copy import CopyError, copy_database
+
+    def settings_for(url: str) -> Settings:
+        try:
+            return Settings.from_env({"DATABASE_URL": url})
+        except ConfigError as exc:
+            sys.exit(f"configuration error: {exc}")
+
+    source_settings, target_settings = settings_for(args.source), settings_for(args.target)
+
+    async def main() -> dict[str, int]:
+        source = await open_storage(source_settings)
+        try:
+            target = await open_storage(target_settings)
+            try:
+                return await copy_database(source, target, force=args.force)
+            finally:
+                await target.close()
+        finally:
+            await source.close()
+
+    try:
+        counts = asyncio.run(main())
+    except CopyError as exc:
+        sys.exit(f"copy-db: {exc}")
+    for table, count in counts.items():
+        print(f"{table}: {count} rows")
+    print("copied and verified")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Describe the sub-commands."""
     parser = argparse.ArgumentParser(prog="main.py", description=__doc__.splitlines()[0])
@@ -188,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     push = sub.add_parser("push", help="one delivery round of the daily lesson")
     push.add_argument("--now", action="store_true", help="treat every delivery time as reached")
     sub.add_parser("migrate", help="create or upgrade the database")
+    copy = sub.add_parser("copy-db", help="copy every table to another database, verified")
+    copy.add_argument("--from", dest="source", required=True, help="source DATABASE_URL")
+    copy.add_argument("--to", dest="target", required=True, help="target DATABASE_URL")
+    copy.add_argument("--force", action="store_true", help="replace a non-empty target")
     unanswered = sub.add_parser("unanswered", help="most frequent low-confidence questions")
     unanswered.add_argument("--limit", type=int, default=30)
     return parser
@@ -212,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": cmd_validate,
         "push": cmd_push,
         "migrate": cmd_migrate,
+        "copy-db": cmd_copy_db,
         "unanswered": cmd_unanswered,
     }
     return commands[args.command](args)

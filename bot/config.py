@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["ConfigError", "Settings", "sqlite_path"]
+__all__ = ["ConfigError", "Settings", "is_postgres", "sqlite_path"]
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
@@ -17,17 +17,38 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
+def is_postgres(url: str) -> bool:
+    """Tell whether a DATABASE_URL names a PostgreSQL database."""
+    return url.startswith(("postgresql://", "postgres://"))
+
+
 def sqlite_path(url: str) -> str:
-    """Turn ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` into a file path."""
+    """Turn ``sqlite:///relative/path`` or ``sqlite:////absolute/path`` into a file path.
+
+    A PostgreSQL URL has no path: "" is returned.
+    """
     prefix = "sqlite:///"
+    if is_postgres(url):
+        return ""
     if url == "sqlite:///:memory:":
         return ":memory:"
     if not url.startswith(prefix) or len(url) == len(prefix):
         raise ConfigError(
-            f"DATABASE_URL must look like sqlite:///data/bot.sqlite3 or "
-            f"sqlite:////absolute/path.sqlite3, not {url!r}"
+            f"DATABASE_URL must look like sqlite:///data/bot.sqlite3, "
+            f"sqlite:////absolute/path.sqlite3 or postgresql://user:password@host:port/db, "
+            f"not {_redact_url(url)!r}"
         )
     return url[len(prefix) :]
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in a URL before it is printed."""
+    head, at, tail = url.rpartition("@")
+    if not at or "://" not in head:
+        return url
+    scheme, _, credentials = head.partition("://")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{tail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +65,8 @@ class Settings:
     push_concurrency: int
     host: str = "0.0.0.0"
     port: int = 8080
+    database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -54,7 +77,8 @@ class Settings:
             raise ConfigError(
                 f"TELEGRAM_BASE_URL must start with http:// or https://: {base_url!r}"
             )
-        database = sqlite_path(env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+        database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        database = sqlite_path(database_url)
         tz_name = env.get("BOT_TIMEZONE", "").strip() or "Asia/Dhaka"
         try:
             timezone = ZoneInfo(tz_name)
@@ -71,6 +95,8 @@ class Settings:
             push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
             host=env.get("HOST", "").strip() or "0.0.0.0",
             port=_int(env, "PORT", 8080, 1, 65535),
+            database_url=database_url,
+            database_pool_size=_int(env, "DATABASE_POOL_SIZE", 10, 1, 200),
         )
 
     @property

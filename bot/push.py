@@ -21,21 +21,27 @@ async def lesson_round(
     senders: Mapping[str, Sender],
     *,
     everyone_due: bool = False,
-) -> RoundReport:
-    """Run one round for the current hour (or for everyone due) through ``senders``."""
-    now = datetime.now(settings.timezone)
-    return await run_round(
-        store,
-        course,
-        senders,
-        now.date(),
-        None if everyone_due else now.hour,
-        rate=settings.push_rate,
-        concurrency=settings.push_concurrency,
-    )
+) -> RoundReport | None:
+    """Run one round for the current hour (or for everyone due) through ``senders``.
+
+    Returns None without sending when another process is running a round on this database.
+    """
+    async with store.round_leadership() as leading:
+        if not leading:
+            return None
+        now = datetime.now(settings.timezone)
+        return await run_round(
+            store,
+            course,
+            senders,
+            now.date(),
+            None if everyone_due else now.hour,
+            rate=settings.push_rate,
+            concurrency=settings.push_concurrency,
+        )
 
 
-async def push_once(settings: Settings, *, everyone_due: bool) -> RoundReport:
+async def push_once(settings: Settings, *, everyone_due: bool) -> RoundReport | None:
     """Run one round through every configured channel and exit (``python main.py push``)."""
     from bot.services import open_course, open_storage
     from handlers.telegram.app import telegram_bot

@@ -11,18 +11,29 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-__all__ = ["TICK_SECONDS", "Scheduler"]
+__all__ = ["FOLLOWER_SECONDS", "TICK_SECONDS", "Scheduler"]
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
+FOLLOWER_SECONDS = 5.0  # another process runs the round: look again soon, to take over
 
 
 class Scheduler:
-    """Runs ``tick`` now and then every ``interval`` seconds until stopped."""
+    """Runs ``tick`` now and then every ``interval`` seconds until stopped.
 
-    def __init__(self, tick: Callable[[], Awaitable[object]], interval: float = TICK_SECONDS):
+    A tick that returns None did not run (another process leads the rounds): the next one
+    comes after ``follower_interval``, so a leader that dies is replaced within seconds.
+    """
+
+    def __init__(
+        self,
+        tick: Callable[[], Awaitable[object]],
+        interval: float = TICK_SECONDS,
+        follower_interval: float = FOLLOWER_SECONDS,
+    ):
         self._tick = tick
         self._interval = interval
+        self._follower_interval = follower_interval
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -39,10 +50,12 @@ class Scheduler:
 
     async def _loop(self) -> None:
         while True:
+            wait = self._interval
             try:
-                await self._tick()
+                if await self._tick() is None:
+                    wait = self._follower_interval
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("delivery round failed; trying again at the next tick")
-            await asyncio.sleep(self._interval)
+            await asyncio.sleep(wait)

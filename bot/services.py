@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config import Settings
+from bot.config import Settings, is_postgres
 from db.protocol import Storage
 from db.store import Store
 from faq.answer import Understanding
@@ -43,7 +43,11 @@ def build_understanding(content: Content | None = None) -> Understanding:
 
 
 async def open_storage(settings: Settings) -> Storage:
-    """Open the database named by the settings (and apply migrations)."""
+    """Open the database named by DATABASE_URL (SQLite or PostgreSQL) and apply migrations."""
+    if is_postgres(settings.database_url):
+        from db.postgres import PostgresStore
+
+        return await PostgresStore.open(settings.database_url, settings.database_pool_size)
     return await Store.open(settings.database_path)
 
 

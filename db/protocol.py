@@ -8,6 +8,7 @@ Users are identified inside storage by an internal integer id; channels know the
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -148,6 +149,14 @@ class ConversationStorage(Protocol):
 
 class DeliveryStorage(Protocol):
     """Queries of the daily-lesson delivery rounds (claims survive crashes and replicas)."""
+
+    def round_leadership(self) -> AbstractAsyncContextManager[bool]:
+        """Hold the right to run a delivery round while inside; yields False if another holds it.
+
+        One round at a time per database keeps the channels' per-bot rate shared by all
+        processes instead of multiplied; a process that dies loses the right at once.
+        """
+        ...
 
     async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
         """Register a delivery round, its owner and its first heartbeat."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
+from db.tables import TABLES
 
 __all__ = ["MIGRATIONS_DIR", "Store"]
 
@@ -384,6 +385,15 @@ class Store:
 
     # -- delivery rounds --------------------------------------------------------------------
 
+    @asynccontextmanager
+    async def round_leadership(self) -> AsyncIterator[bool]:
+        """Always granted: SQLite serves the processes of one host.
+
+        Claims keep concurrent rounds from sending twice; several processes would each pace
+        at the full rate, so run one bot process per SQLite file.
+        """
+        yield True
+
     async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
         """Register a delivery round, its owner and its first heartbeat."""
         async with self._lock:
@@ -513,6 +523,29 @@ class Store:
                 [(uid, hour, now) for uid, hour in rows],
             )
 
+
+    # -- copying a deployment (python main.py copy-db) ----------------------------------
+
+    async def read_table(self, table: str, batch: int = 5000) -> AsyncIterator[list[tuple]]:
+        """Yield every row of one of ``db.tables.TABLES`` in batches, in key order."""
+        columns = TABLES[table]
+        async with self._conn.execute(
+            f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid"
+        ) as cur:
+            while rows := await cur.fetchmany(batch):
+                yield [tuple(r) for r in rows]
+
+    async def replace_all(self, tables: dict[str, list[tuple]]) -> None:
+        """Empty every table of ``db.tables.TABLES`` and fill them, in one transaction."""
+        async with self._tx() as conn:
+            for table in reversed(TABLES):
+                await conn.execute(f"DELETE FROM {table}")
+            for table, columns in TABLES.items():
+                marks = ", ".join("?" for _ in columns)
+                await conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                    tables.get(table, []),
+                )
 
 def _streaks(days: list[date], today: date) -> tuple[int, int]:
     """Return (current, best) runs of consecutive days; the current run may end yesterday."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,24 @@ def matcher(content: Content) -> Matcher:
 @pytest.fixture(scope="session")
 def understanding(matcher: Matcher) -> Understanding:
     return Understanding(matcher)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL cluster for the whole test session (URL of its ``postgres`` database)."""
+    from tests.postgres_server import find_bin_dir, postgres_cluster
+
+    if find_bin_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed, and CI must run the PostgreSQL tests")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    with postgres_cluster() as (url, _bin_dir):
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh, empty database on the session's cluster; return its URL."""
+    from tests.postgres_server import create_database
+
+    return create_database(postgres_server, f"t_{uuid.uuid4().hex[:12]}")

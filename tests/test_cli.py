@@ -93,7 +93,7 @@ def test_chat_without_token_starts_console_and_ends_on_eof(tmp_path: Path) -> No
     assert "Traceback" not in result.stderr.decode()
 
 
-@pytest.mark.parametrize("bad", ["sqlite://nope", "postgres://x/y"])
+@pytest.mark.parametrize("bad", ["sqlite://nope", "mysql://x/y", "sqlite:///"])
 def test_bad_database_url_is_a_clear_error(bad: str) -> None:
     result = run("chat", stdin=b"", env={"DATABASE_URL": bad})
     assert result.returncode != 0

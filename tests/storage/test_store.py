@@ -11,9 +11,15 @@ import pytest
 from db.store import MIGRATIONS_DIR, Store
 
 
-@pytest.fixture
-async def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    opened = await Store.open(tmp_path / "bot.sqlite3")
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The storage contract: every test using this fixture runs against both backends."""
+    if request.param == "sqlite":
+        opened = await Store.open(tmp_path / "bot.sqlite3")
+    else:
+        from db.postgres import PostgresStore
+
+        opened = await PostgresStore.open(request.getfixturevalue("postgres_url"))
     yield opened
     await opened.close()
 
@@ -185,3 +191,29 @@ async def test_inbox_dedupes_replays_and_forgets_payloads(store: Store) -> None:
     assert await store.inbox_prune(older_than_days=1) == 0  # too recent
     assert await store.inbox_prune(older_than_days=-1) == 1  # the done one only
     assert await store.count_rows("inbox") == 2
+
+
+async def test_one_round_leader_at_a_time(store: Store, tmp_path: Path) -> None:
+    """PostgreSQL grants the round to one process at a time; SQLite always grants it."""
+    from db.postgres import PostgresStore
+
+    async with store.round_leadership() as first:
+        assert first
+        if isinstance(store, PostgresStore):
+            other = await PostgresStore.open(_url_of(store))
+            try:
+                async with other.round_leadership() as second:
+                    assert not second  # held by the first
+            finally:
+                await other.close()
+    if isinstance(store, PostgresStore):
+        other = await PostgresStore.open(_url_of(store))
+        try:
+            async with other.round_leadership() as again:
+                assert again  # released when the first left
+        finally:
+            await other.close()
+
+
+def _url_of(store: object) -> str:
+    return str(store.url)  # type: ignore[attr-defined]

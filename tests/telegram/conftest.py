@@ -12,7 +12,6 @@ import pytest
 from bot.config import Settings
 from bot.services import Services
 from bot.telegram_bot import TelegramRuntime
-from db.store import Store
 from tests.fakes.telegram_api import FakeTelegram
 
 
@@ -31,10 +30,9 @@ class Harness:
         return self.runtime.services
 
     @property
-    def store(self) -> Store:
-        store = self.runtime.services.store
-        assert isinstance(store, Store)
-        return store
+    def store(self) -> Any:
+        """The running bot's storage (SQLite or PostgreSQL, with the inspection methods)."""
+        return self.runtime.services.store
 
     async def uid(self, telegram_id: int) -> int:
         """Return the internal id storage uses for a Telegram user."""
@@ -97,20 +95,29 @@ class Harness:
         return sum(1 for c in self.tg.calls if c.method.lower() == "answercallbackquery")
 
 
-def settings_for(tg: FakeTelegram, db: Path) -> Settings:
+def settings_for(tg: FakeTelegram, db: Path | str) -> Settings:
+    """Settings for the fake; ``db`` is a SQLite file or a database URL."""
     return Settings.from_env(
         {
             "TELEGRAM_BOT_TOKEN": tg.token,
             "TELEGRAM_BASE_URL": tg.base_url,
-            "DATABASE_URL": f"sqlite:///{db}",
+            "DATABASE_URL": db if isinstance(db, str) else f"sqlite:///{db}",
         }
     )
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each end-to-end test that takes this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+async def harness(database_url: str) -> AsyncIterator[Harness]:
     async with FakeTelegram() as tg:
-        settings = settings_for(tg, tmp_path / "bot.sqlite3")
+        settings = settings_for(tg, database_url)
         runtime = await TelegramRuntime.open(settings, schedule=False)
         await runtime.start(poll_timeout=1)
         try:

@@ -1,0 +1,557 @@
+"""The PostgreSQL storage: the same protocol as ``db/store.py``, over an asyncpg pool.
+
+Selected by ``DATABASE_URL=postgresql://…`` (or ``postgres://``). Several bot processes may
+share one database: migrations run under an advisory lock, claims of delivery rounds are row
+updates that concurrent rounds serialise on, and the inbox deduplicates events delivered to
+two replicas. asyncpg was chosen over psycopg 3 for its speed and its built-in pool; behind
+pgbouncer in transaction mode set ``statement_cache_size=0`` (see README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
+from db.store import _now, _streaks
+from db.tables import TABLES
+
+__all__ = ["PG_MIGRATIONS_DIR", "PostgresStore"]
+
+logger = logging.getLogger(__name__)
+PG_MIGRATIONS_DIR = Path(__file__).with_name("migrations") / "postgres"
+_MIGRATION_LOCK = 7_405_113  # advisory lock id: one migrating process at a time
+_ROUND_LOCK = 7_405_114  # advisory lock id: one delivery round at a time across replicas
+_TABLES = frozenset(
+    "users questions topic_views feedback subscriptions deliveries quiz_answers inbox".split()
+)
+
+
+class PostgresStore:
+    """PostgreSQL storage. Open with ``await PostgresStore.open(url)``; close with ``close()``."""
+
+    def __init__(self, pool: asyncpg.Pool, url: str = "") -> None:
+        self._pool = pool
+        self.url = url
+
+    @classmethod
+    async def open(cls, url: str, pool_size: int = 10) -> PostgresStore:
+        """Connect a pool to the database and apply pending migrations."""
+        pool = await asyncpg.create_pool(
+            url.replace("postgres://", "postgresql://", 1),
+            min_size=1,
+            max_size=pool_size,
+            command_timeout=30,
+        )
+        store = cls(pool, url)
+        try:
+            await store.migrate()
+        except BaseException:
+            await pool.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        """Close every connection of the pool."""
+        await self._pool.close()
+
+    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        return list(await self._pool.fetch(sql, *args))
+
+    async def _fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        return await self._pool.fetchrow(sql, *args)
+
+    async def _execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; return the number of rows it touched."""
+        status = await self._pool.execute(sql, *args)
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    # -- schema ----------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        """Return the applied migration number (0 before the first)."""
+        row = await self._fetchrow(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+            " WHERE to_regclass('schema_migrations') IS NOT NULL"
+        ) if await self._has_migrations_table() else None
+        return int(row[0]) if row else 0
+
+    async def _has_migrations_table(self) -> bool:
+        row = await self._fetchrow("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        return bool(row and row[0])
+
+    async def migrate(self, directory: Path = PG_MIGRATIONS_DIR) -> int:
+        """Apply pending numbered migrations, one process at a time (an advisory lock)."""
+        files = sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+        async with self._pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+            try:
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations"
+                    " (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+                )
+                version = int(
+                    await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+                )
+                for path in files:
+                    number = int(path.name[:4])
+                    if number <= version:
+                        continue
+                    async with conn.transaction():
+                        await conn.execute(path.read_text(encoding="utf-8"))
+                        await conn.execute(
+                            "INSERT INTO schema_migrations VALUES ($1, $2)", number, _now()
+                        )
+                    logger.info("applied migration %s", path.name)
+                    version = number
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+        return version
+
+    # -- users -----------------------------------------------------------------------------
+
+    async def touch_user(
+        self, channel: str, external_id: str, first_name: str, language: str | None
+    ) -> int:
+        """Register a channel's user or refresh them (last inbound time, not blocked)."""
+        now = _now()
+        row = await self._fetchrow(
+            "INSERT INTO users (channel, external_id, first_name, language, created_at,"
+            " last_seen, last_inbound_at, blocked) VALUES ($1, $2, $3, $4, $5, $5, $5, 0)"
+            " ON CONFLICT (channel, external_id) DO UPDATE SET"
+            " first_name = EXCLUDED.first_name, language = EXCLUDED.language,"
+            " last_seen = EXCLUDED.last_seen, last_inbound_at = EXCLUDED.last_inbound_at,"
+            " blocked = 0 RETURNING id",
+            channel,
+            external_id,
+            first_name[:100],
+            language,
+            now,
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def user_id_for(self, channel: str, external_id: str) -> int | None:
+        """Return the internal id of a channel's user, if they are known."""
+        row = await self._fetchrow(
+            "SELECT id FROM users WHERE channel = $1 AND external_id = $2", channel, external_id
+        )
+        return int(row[0]) if row else None
+
+    async def set_blocked(self, user_id: int, blocked: bool) -> None:
+        """Mark whether the user can be reached."""
+        await self._execute("UPDATE users SET blocked = $1 WHERE id = $2", int(blocked), user_id)
+
+    async def is_blocked(self, user_id: int) -> bool:
+        """Tell whether the user is marked as unreachable."""
+        row = await self._fetchrow("SELECT blocked FROM users WHERE id = $1", user_id)
+        return bool(row and row[0])
+
+    async def delete_user(self, user_id: int) -> None:
+        """Delete the user and, by cascade, everything stored about them."""
+        await self._execute("DELETE FROM users WHERE id = $1", user_id)
+
+    async def count_users(self) -> int:
+        """Return the number of registered users."""
+        row = await self._fetchrow("SELECT COUNT(*) FROM users")
+        return int(row[0]) if row else 0
+
+    # -- questions, views, feedback ---------------------------------------------------------
+
+    async def log_question(
+        self, user_id: int, text: str, topic_id: str | None, score: float
+    ) -> None:
+        """Record a free-text question with the topic it matched."""
+        await self._execute(
+            "INSERT INTO questions (user_id, text, topic_id, score, asked_at)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            user_id,
+            text[:1000],
+            topic_id,
+            float(score),
+            _now(),
+        )
+
+    async def last_question_for(self, user_id: int, topic_id: str) -> str | None:
+        """Return the user's latest question answered with this topic, if any."""
+        row = await self._fetchrow(
+            "SELECT text FROM questions WHERE user_id = $1 AND topic_id = $2"
+            " ORDER BY id DESC LIMIT 1",
+            user_id,
+            topic_id,
+        )
+        return str(row[0]) if row else None
+
+    async def log_view(self, user_id: int, topic_id: str, source: str) -> None:
+        """Record that the user opened a topic."""
+        await self._execute(
+            "INSERT INTO topic_views (user_id, topic_id, source, viewed_at)"
+            " VALUES ($1, $2, $3, $4)",
+            user_id,
+            topic_id,
+            source,
+            _now(),
+        )
+
+    async def add_feedback(
+        self, user_id: int, topic_id: str, positive: bool, question: str | None
+    ) -> None:
+        """Record a 👍 or 👎 on a topic, with the question that led there."""
+        await self._execute(
+            "INSERT INTO feedback (user_id, topic_id, positive, question, created_at)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            user_id,
+            topic_id,
+            int(positive),
+            question,
+            _now(),
+        )
+
+    async def feedback_rows(self, user_id: int) -> list[tuple[str, bool, str | None]]:
+        """Return the user's feedback as (topic id, positive, question), oldest first."""
+        rows = await self._fetch(
+            "SELECT topic_id, positive, question FROM feedback WHERE user_id = $1 ORDER BY id",
+            user_id,
+        )
+        return [(str(r[0]), bool(r[1]), r[2]) for r in rows]
+
+    async def unanswered(self, below: float, limit: int = 20) -> list[UnansweredQuestion]:
+        """Return the most frequent questions whose match score was below ``below``."""
+        rows = await self._fetch(
+            "SELECT lower(trim(text)) AS q, COUNT(*) AS n, MAX(score) FROM questions"
+            " WHERE score < $1 GROUP BY q ORDER BY n DESC, q LIMIT $2",
+            float(below),
+            limit,
+        )
+        return [UnansweredQuestion(str(r[0]), int(r[1]), float(r[2])) for r in rows]
+
+    async def count_rows(self, table: str) -> int:
+        """Return the number of rows in one of the project's tables (tests, stats)."""
+        if table not in _TABLES:
+            raise ValueError(table)
+        row = await self._fetchrow(f"SELECT COUNT(*) FROM {table}")
+        return int(row[0]) if row else 0
+
+    # -- subscriptions ----------------------------------------------------------------------
+
+    async def get_subscription(self, user_id: int) -> Subscription | None:
+        """Return the user's subscription, active or not, if they ever subscribed."""
+        row = await self._fetchrow(
+            "SELECT user_id, active, hour, next_day, last_sent_on FROM subscriptions"
+            " WHERE user_id = $1",
+            user_id,
+        )
+        return Subscription(int(row[0]), bool(row[1]), row[2], row[3], row[4]) if row else None
+
+    async def subscribe(self, user_id: int, hour: int) -> bool:
+        """Start (or restart) daily lessons; return False if already active."""
+        row = await self._fetchrow(
+            "INSERT INTO subscriptions (user_id, active, hour, subscribed_at)"
+            " VALUES ($1, 1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET active = 1"
+            " WHERE subscriptions.active = 0 RETURNING 1",
+            user_id,
+            hour,
+            _now(),
+        )
+        return row is not None
+
+    async def unsubscribe(self, user_id: int) -> bool:
+        """Stop daily lessons; return False if they were not active."""
+        changed = await self._execute(
+            "UPDATE subscriptions SET active = 0 WHERE user_id = $1 AND active = 1", user_id
+        )
+        return changed > 0
+
+    async def set_hour(self, user_id: int, hour: int) -> bool:
+        """Set the delivery hour; return False if the user has no subscription row."""
+        changed = await self._execute(
+            "UPDATE subscriptions SET hour = $1 WHERE user_id = $2", hour, user_id
+        )
+        return changed > 0
+
+    async def ensure_course_row(self, user_id: int, hour: int) -> None:
+        """Create an inactive course row so a non-subscriber can still read lessons."""
+        await self._execute(
+            "INSERT INTO subscriptions (user_id, active, hour, subscribed_at)"
+            " VALUES ($1, 0, $2, $3) ON CONFLICT (user_id) DO NOTHING",
+            user_id,
+            hour,
+            _now(),
+        )
+
+    # -- lessons and quiz -------------------------------------------------------------------
+
+    async def record_delivery(self, user_id: int, day: int, today: date, via: str) -> bool:
+        """Record that lesson ``day`` reached the user and advance their course."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            status = await conn.execute(
+                "INSERT INTO deliveries (user_id, day, sent_on, sent_at, via)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, day) DO NOTHING",
+                user_id,
+                day,
+                today.isoformat(),
+                _now(),
+                via,
+            )
+            await conn.execute(
+                "UPDATE subscriptions SET next_day = GREATEST(next_day, $1), last_sent_on = $2,"
+                " claim_round = NULL, claim_on = NULL WHERE user_id = $3",
+                day + 1,
+                today.isoformat(),
+                user_id,
+            )
+        return status.endswith(" 1")
+
+    async def delivered_days(self, user_id: int) -> set[int]:
+        """Return the course days whose lesson the user has received."""
+        rows = await self._fetch("SELECT day FROM deliveries WHERE user_id = $1", user_id)
+        return {int(r[0]) for r in rows}
+
+    async def record_quiz_answer(
+        self, user_id: int, day: int, option: int, correct: bool, today: date
+    ) -> bool:
+        """Store a quiz answer; return False if this quiz was already answered."""
+        changed = await self._execute(
+            "INSERT INTO quiz_answers (user_id, day, option, correct, answered_on, answered_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, day) DO NOTHING",
+            user_id,
+            day,
+            option,
+            int(correct),
+            today.isoformat(),
+            _now(),
+        )
+        return changed > 0
+
+    async def progress(self, user_id: int, today: date) -> Progress:
+        """Return lessons done, quiz score and the current and best daily streaks."""
+        row = await self._fetchrow(
+            "SELECT (SELECT COUNT(*) FROM quiz_answers WHERE user_id = $1),"
+            " (SELECT COALESCE(SUM(correct), 0) FROM quiz_answers WHERE user_id = $1),"
+            " (SELECT COUNT(*) FROM deliveries WHERE user_id = $1)",
+            user_id,
+        )
+        answered, right, done = (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+        rows = await self._fetch(
+            "SELECT DISTINCT answered_on FROM quiz_answers WHERE user_id = $1"
+            " ORDER BY answered_on",
+            user_id,
+        )
+        current, best = _streaks([date.fromisoformat(r[0]) for r in rows], today)
+        return Progress(done, answered, right, current, best)
+
+    # -- inbox -----------------------------------------------------------------------------
+
+    async def inbox_put(self, channel: str, event_id: str, payload: str) -> bool:
+        """Store an event; False if this (channel, event id) was seen before (a duplicate)."""
+        changed = await self._execute(
+            "INSERT INTO inbox (channel, event_id, payload, received_at)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (channel, event_id) DO NOTHING",
+            channel,
+            event_id,
+            payload,
+            _now(),
+        )
+        return changed > 0
+
+    async def inbox_done(self, channel: str, event_id: str) -> None:
+        """Mark an event handled (its replies were sent) and forget its payload."""
+        await self._execute(
+            "UPDATE inbox SET done_at = $1, payload = '' WHERE channel = $2 AND event_id = $3",
+            _now(),
+            channel,
+            event_id,
+        )
+
+    async def inbox_pending(self, channel: str, limit: int = 1000) -> list[tuple[str, str]]:
+        """Return (event id, payload) of events stored but not handled, oldest first."""
+        rows = await self._fetch(
+            "SELECT event_id, payload FROM inbox WHERE channel = $1 AND done_at IS NULL"
+            " ORDER BY seq LIMIT $2",
+            channel,
+            limit,
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    async def inbox_prune(self, older_than_days: float) -> int:
+        """Delete handled events older than that; return how many."""
+        cutoff = datetime.fromtimestamp(
+            datetime.now(UTC).timestamp() - older_than_days * 86400, UTC
+        ).isoformat(timespec="seconds")
+        return await self._execute(
+            "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < $1", cutoff
+        )
+
+    # -- delivery rounds --------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def round_leadership(self) -> AsyncIterator[bool]:
+        """Hold a session advisory lock while inside (released at once if the process dies)."""
+        async with self._pool.acquire() as conn:
+            held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", _ROUND_LOCK))
+            try:
+                yield held
+            finally:
+                if held:
+                    await conn.execute("SELECT pg_advisory_unlock($1)", _ROUND_LOCK)
+
+    async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
+        """Register a delivery round, its owner and its first heartbeat."""
+        await self._execute(
+            "INSERT INTO rounds (id, started_at, heartbeat_at, host, pid)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            round_id,
+            _now(),
+            now,
+            host,
+            pid,
+        )
+
+    async def rounds_on_host(self, host: str) -> list[tuple[str, int]]:
+        """Return (round id, pid) of the rounds registered by processes on this host."""
+        rows = await self._fetch("SELECT id, pid FROM rounds WHERE host = $1", host)
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    async def forget_round(self, round_id: str) -> None:
+        """Drop a round whose process is gone; its claims become free at once."""
+        await self._execute("DELETE FROM rounds WHERE id = $1", round_id)
+
+    async def heartbeat(self, round_id: str, now: float) -> None:
+        """Tell other processes that this round is alive."""
+        await self._execute("UPDATE rounds SET heartbeat_at = $1 WHERE id = $2", now, round_id)
+
+    async def finish_round(self, round_id: str) -> None:
+        """Forget a finished round; release any claim it still holds."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE subscriptions SET claim_round = NULL, claim_on = NULL"
+                " WHERE claim_round = $1",
+                round_id,
+            )
+            await conn.execute("DELETE FROM rounds WHERE id = $1", round_id)
+
+    async def due_subscribers(
+        self, today: date, hour: int | None, limit: int, after: int = 0
+    ) -> list[DueSubscriber]:
+        """Return subscribers due now with user id above ``after``, ordered by user id."""
+        rows = await self._fetch(
+            "SELECT s.user_id, u.channel, u.external_id, s.next_day, u.last_inbound_at"
+            " FROM subscriptions AS s JOIN users AS u ON u.id = s.user_id"
+            " WHERE s.active = 1 AND s.hour <= $1 AND u.blocked = 0"
+            " AND (s.last_sent_on IS NULL OR s.last_sent_on < $2) AND s.user_id > $3"
+            " ORDER BY s.user_id LIMIT $4",
+            23 if hour is None else hour,
+            today.isoformat(),
+            after,
+            limit,
+        )
+        return [DueSubscriber(int(r[0]), str(r[1]), str(r[2]), int(r[3]), r[4]) for r in rows]
+
+    async def claim(self, user_id: int, round_id: str, today: date, stale_before: float) -> bool:
+        """Claim a due subscriber for this round (see ``db.store.Store.claim``).
+
+        Concurrent claims of one row serialise on its row lock; under READ COMMITTED the
+        second re-checks the condition against the first's committed claim and fails.
+        """
+        changed = await self._execute(
+            "UPDATE subscriptions SET claim_round = $1, claim_on = $2"
+            " WHERE user_id = $3 AND active = 1"
+            " AND (last_sent_on IS NULL OR last_sent_on < $2)"
+            " AND (claim_round IS NULL OR claim_on IS DISTINCT FROM $2 OR claim_round = $1"
+            "      OR claim_round NOT IN (SELECT id FROM rounds WHERE heartbeat_at >= $4))",
+            round_id,
+            today.isoformat(),
+            user_id,
+            stale_before,
+        )
+        return changed > 0
+
+    async def release(self, user_id: int, round_id: str) -> None:
+        """Give a claim back without sending (to retry later)."""
+        await self._execute(
+            "UPDATE subscriptions SET claim_round = NULL, claim_on = NULL"
+            " WHERE user_id = $1 AND claim_round = $2",
+            user_id,
+            round_id,
+        )
+
+    async def finish_course(self, user_id: int, today: date) -> None:
+        """Stop pushing to a user who has received every lesson."""
+        await self._execute(
+            "UPDATE subscriptions SET active = 0, last_sent_on = $1, claim_round = NULL,"
+            " claim_on = NULL WHERE user_id = $2",
+            today.isoformat(),
+            user_id,
+        )
+
+    async def count_deliveries_on(self, today: date) -> int:
+        """Return how many lessons were recorded as sent on this Dhaka date."""
+        row = await self._fetchrow(
+            "SELECT COUNT(*) FROM deliveries WHERE sent_on = $1", today.isoformat()
+        )
+        return int(row[0]) if row else 0
+
+    async def add_subscribers(
+        self, rows: list[tuple[int, int]], channel: str = "telegram"
+    ) -> None:
+        """Bulk-create active subscribers (id, hour), the channel's id equal to the internal one.
+
+        For benchmarks and tests.
+        """
+        now = _now()
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.executemany(
+                "INSERT INTO users (id, channel, external_id, first_name, created_at, last_seen,"
+                " last_inbound_at) VALUES ($1, $2, $3, '', $4, $4, $4) ON CONFLICT DO NOTHING",
+                [(uid, channel, str(uid), now) for uid, _ in rows],
+            )
+            await conn.executemany(
+                "INSERT INTO subscriptions (user_id, active, hour, subscribed_at)"
+                " VALUES ($1, 1, $2, $3) ON CONFLICT DO NOTHING",
+                [(uid, hour, now) for uid, hour in rows],
+            )
+            # explicit ids must not collide with the ids the sequence hands out later
+            await conn.execute(
+                "SELECT setval(pg_get_serial_sequence('users', 'id'),"
+                " GREATEST((SELECT MAX(id) FROM users), 1))"
+            )
+        await asyncio.sleep(0)
+
+    # -- copying a deployment (python main.py copy-db) ----------------------------------
+
+    async def read_table(self, table: str, batch: int = 5000) -> AsyncIterator[list[tuple]]:
+        """Yield every row of one of ``db.tables.TABLES`` in batches, in key order."""
+        columns = TABLES[table]
+        order = "seq" if table == "inbox" else columns[0]
+        async with self._pool.acquire() as conn, conn.transaction():
+            cursor = conn.cursor(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
+            rows: list[tuple] = []
+            async for record in cursor:
+                rows.append(tuple(record))
+                if len(rows) >= batch:
+                    yield rows
+                    rows = []
+            if rows:
+                yield rows
+
+    async def replace_all(self, tables: dict[str, list[tuple]]) -> None:
+        """Empty every table of ``db.tables.TABLES`` and fill them, in one transaction."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
+            for table, columns in TABLES.items():
+                rows = tables.get(table, [])
+                if rows:
+                    await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+            for table in ("users", "questions", "topic_views", "feedback"):
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                )
