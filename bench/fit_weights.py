@@ -18,6 +18,8 @@ import math
 from common import HELDOUT, HELDOUT2, HELDOUT5, load_rows
 
 TUNING = (HELDOUT, HELDOUT2, HELDOUT5)
+# refusing more out-of-scope questions than this is not worth a right answer
+REFUSAL_GOAL = 0.96
 
 Sample = tuple[list[tuple[float, ...]], int | None, bool]  # features, label index, domain
 
@@ -29,9 +31,9 @@ def samples(matcher, topic_ids: list[str]) -> list[Sample]:
         for question, label, plausible in load_rows(path):
             if plausible or (label != "none" and label not in topic_ids):
                 continue  # short queries are scored apart; a topic not yet written is skipped
-            features, domain = matcher.features(question)
+            found = matcher.features(question)
             target = None if label == "none" else topic_ids.index(label)
-            out.append((features, target, domain))
+            out.append((found.per_topic, target, found.domain))
     return out
 
 
@@ -54,27 +56,23 @@ def fit_logit(data: list[Sample], start: tuple[float, ...], steps: int = 300) ->
     return tuple(w)
 
 
-def sweep(points: list[tuple[float, int]], n_in: int, n_out: int) -> tuple[float, float]:
-    """Return the threshold that maximises top-1 rate + refused rate for one group.
+def curve(points: list[tuple[float, int]]) -> list[tuple[float, int, int]]:
+    """Return (threshold, right answers, refused out-of-scope) for every useful threshold.
 
     points: (score of the best topic, +1 if answering it is right, -1 if the question is
     out of scope, 0 if in scope but wrong).
     """
     points = sorted(points, reverse=True)
-    best_value, best_threshold = -1.0, 1.01
-    hits = refused_lost = 0
-    # threshold just above everything: all refused
-    value = n_out and 1.0
-    best_value = value
+    n_out = sum(k == -1 for _, k in points)
+    out = [(1.01, 0, n_out)]  # above everything: all refused
+    hits = answered_out = 0
     for i, (score_, kind) in enumerate(points):
         hits += kind == 1
-        refused_lost += kind == -1
+        answered_out += kind == -1
         if i + 1 < len(points) and points[i + 1][0] == score_:
             continue
-        value = hits / max(n_in, 1) + (n_out - refused_lost) / max(n_out, 1)
-        if value > best_value:
-            best_value, best_threshold = value, score_
-    return best_threshold, best_value
+        out.append((score_, hits, n_out - answered_out))
+    return out
 
 
 def evaluate(data: list[Sample], w: tuple[float, ...], n_real: int) -> dict[str, float]:
@@ -94,33 +92,48 @@ def evaluate(data: list[Sample], w: tuple[float, ...], n_real: int) -> dict[str,
             continue
         kind = -1 if target is None else int(best == target)
         groups[domain].append((scores[best], kind))
-    result: dict[str, float] = {}
-    top1 = refused = 0
-    for domain, points in groups.items():
-        threshold, _ = sweep(points, n_in, n_out)
-        result["answer" if domain else "general"] = threshold
-        top1 += sum(k == 1 and s >= threshold for s, k in points)
-        refused += sum(k == -1 and s < threshold for s, k in points)
-    result["top1"] = top1 / n_in
-    result["refused"] = refused / n_out
-    return result
+    # the refusal target is met first (REFUSAL_GOAL), then top-1 counts
+    best = (-1.0, 0.0, 0.0, 0, 0)
+    for t1, h1, r1 in curve(groups[True]):
+        for t2, h2, r2 in curve(groups[False]):
+            value = (h1 + h2) / n_in + min(REFUSAL_GOAL, (r1 + r2) / n_out)
+            if value > best[0]:
+                best = (value, t1, t2, h1 + h2, r1 + r2)
+    _, answer, general, hits, refused = best
+    return {
+        "answer": answer,
+        "general": general,
+        "top1": hits / n_in,
+        "refused": refused / n_out,
+    }
 
 
 def main() -> None:
     from faq.content import load_content
-    from faq.match import WEIGHTS, Matcher
+    from faq.match import HAND_WEIGHTS, Matcher
 
     content = load_content()
     matcher = Matcher(content)
     ids = list(matcher.topic_ids)
     n_real = len(content.topics)
     data = samples(matcher, ids)
-    hand = evaluate(data, WEIGHTS, n_real)
-    print(f"hand-set weights {WEIGHTS}: {hand}")
-    learned = fit_logit(data, WEIGHTS)
+    hand = evaluate(data, HAND_WEIGHTS, n_real)
+    print(f"hand-set weights {HAND_WEIGHTS}, thresholds swept: {_show(hand)}")
+    learned = fit_logit(data, HAND_WEIGHTS)
     scale = max(learned)
     learned = tuple(round(x / scale, 3) for x in learned)
-    print(f"learned weights {learned}: {evaluate(data, learned, n_real)}")
+    fitted = evaluate(data, learned, n_real)
+    print(f"learned weights {learned}: {_show(fitted)}")
+    print("paste into faq/match.py and faq/answer.py:")
+    print(f"LEARNED_WEIGHTS = {learned}")
+    print(
+        f"LEARNED_THRESHOLDS = Thresholds(answer={fitted['answer']:.3f}, "
+        f"general={fitted['general']:.3f}, suggest={0.6 * fitted['answer']:.3f})"
+    )
+
+
+def _show(result: dict[str, float]) -> str:
+    return " ".join(f"{k} {v:.3f}" for k, v in result.items())
 
 
 if __name__ == "__main__":

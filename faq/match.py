@@ -25,7 +25,17 @@ from faq import normalize
 from faq.model import Content, Topic
 from faq.normalize import SHORT_SKELETON, clean_text, consonants, fold, key_of, tokenize
 
-__all__ = ["OUTSIDE_FILE", "OUTSIDE_PREFIX", "MatchResult", "Matcher", "load_outside"]
+__all__ = [
+    "HAND_WEIGHTS",
+    "LEARNED_WEIGHTS",
+    "OUTSIDE_FILE",
+    "OUTSIDE_PREFIX",
+    "WEIGHTS",
+    "Features",
+    "MatchResult",
+    "Matcher",
+    "load_outside",
+]
 
 OUTSIDE_FILE = Path(__file__).with_name("outside.toml")
 OUTSIDE_PREFIX = "outside:"
@@ -102,8 +112,12 @@ _CALIBRATION = 0.07
 # smoothed by _NB_ALPHA), weighted by _NB_SHARE, to the coverage score.
 _NB_ALPHA = 0.5
 # The final score is a weighted mean of the features (see Matcher.features): coverage,
-# Naive Bayes posterior, nearest example.
-WEIGHTS = (1.0, 1.0, 0.0)
+# Naive Bayes posterior, nearest example. HAND_WEIGHTS are the hand-set mean of the first
+# two; LEARNED_WEIGHTS are fitted by bench/fit_weights.py (a conditional logit model over
+# the three features, on held-out sets 1, 2 and 5).
+HAND_WEIGHTS = (1.0, 1.0, 0.0)
+LEARNED_WEIGHTS = (1.0, 0.335, 0.395)
+WEIGHTS = HAND_WEIGHTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +129,25 @@ class MatchResult:
     # the best score of a question no topic answers (faq/outside.toml): above the best
     # topic's, the question is about the other thing
     outside: float = 0.0
+    words: int = 0  # the question's words that carry meaning (stopwords left out)
+    unknown: float = 0.0  # the share of the question's information in unknown words
+    known: int = 0  # the words known for sure (not guessed by correction or consonants)
 
     @property
     def best(self) -> tuple[str | None, float]:
         """Return the best topic id and its score, or (None, 0.0)."""
         return self.ranked[0] if self.ranked else (None, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the matcher measured about one question (see ``Matcher.features``)."""
+
+    per_topic: list[tuple[float, ...]]  # the features of each topic, in topic_ids order
+    domain: bool  # whether the question uses a word of the field
+    unknown: float  # the share of the question's information in unknown words
+    words: int  # the question's words that carry meaning
+    known: int  # those of them known for sure (not guessed by correction or consonants)
 
 
 class Matcher:
@@ -226,14 +254,14 @@ class Matcher:
             for term, freq in tf[topic_id].items():
                 self._coverage[term].append((index, freq / (freq + _SATURATION)))
                 self._nb_gain[term].append((index, math.log((freq + _NB_ALPHA) / total) - unseen))
-        # nearest example: every example phrasing (and the title) on its own, so that a
+        # nearest example: every example phrasing (title, keyword) on its own, so that a
         # question close to one phrasing is not diluted by the rest of the topic's text
         self._example_topic: list[int] = []
         self._example_mass: list[float] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         for index, topic_id in enumerate(self._topic_ids):
             fields = field_words[topic_id]
-            for words in (*fields["title"], *fields["examples"]):
+            for words in (*fields["title"], *fields["keywords"], *fields["examples"]):
                 terms = self._terms_of(self._canon_all(words))
                 if not terms:
                     continue
@@ -360,20 +388,23 @@ class Matcher:
         self._fold_cache.clear()
         normalize.clear_caches()
 
-    def _question_terms(self, question: str) -> tuple[dict[str, float], int, bool]:
+    def _question_terms(self, question: str) -> tuple[dict[str, float], int, bool, int, int]:
         """Return the question's known terms with their match weights, the number of
-        unknown words, and whether it uses a word of the field."""
+        unknown words, whether it uses a word of the field, its number of words and how
+        many of them are known for sure (not guessed by correction or consonants)."""
         terms: dict[str, float] = {}
-        unknown = 0
+        unknown = words = known = 0
         previous: tuple[str, float] | None = None
         pairs: list[tuple[str, float]] = []
         for word in self._words(question[:2000]):
+            words += 1
             resolved = self._resolve(word)
             if resolved is None:
                 unknown += 1
                 previous = None
                 continue
             term, weight = resolved
+            known += weight >= _STEM_WEIGHT
             if weight > terms.get(term, 0.0):
                 terms[term] = weight
             if previous is not None and previous[0] != term:
@@ -385,15 +416,15 @@ class Matcher:
         for pair, weight in pairs:
             if pair in self._idf and weight > terms.get(pair, 0.0):
                 terms[pair] = weight
-        return terms, unknown, domain
+        return terms, unknown, domain, words, known
 
-    def features(self, question: str) -> tuple[list[tuple[float, ...]], bool]:
-        """Return, per topic (in content order), the scoring features of a question.
+    def features(self, question: str) -> Features:
+        """Return, per topic (in ``topic_ids`` order), the scoring features of a question.
 
         The features: coverage (squashed), Naive Bayes posterior, nearest example. All lie
-        in 0..1. An empty list means the question has no word the content knows.
+        in 0..1. No features means the question has no word the content knows.
         """
-        terms, unknown, domain = self._question_terms(question)
+        terms, unknown, domain, words, known = self._question_terms(question)
         total = unknown * self._unknown_idf
         n = len(self._topic_ids)
         coverage = [0.0] * n
@@ -413,7 +444,7 @@ class Matcher:
             for number in self._postings.get(term, ()):
                 overlap[number] += weight * idf
         if total <= 0:
-            return [], domain
+            return Features([], domain, 1.0, words, known)
         likelihood = [
             ll + weight_sum * u for ll, u in zip(likelihood, self._nb_unseen, strict=True)
         ]
@@ -431,13 +462,14 @@ class Matcher:
         for index in range(n):
             raw = coverage[index] / total
             out.append((raw / (raw + _CALIBRATION), odds[index] / norm, nearest[index]))
-        return out, domain
+        return Features(out, domain, unknown * self._unknown_idf / total, words, known)
 
     def rank(self, question: str, limit: int = 4) -> MatchResult:
         """Rank the topics for one question."""
-        features, domain = self.features(question)
+        found = self.features(question)
+        features = found.per_topic
         if not features:
-            return MatchResult((), domain)
+            return MatchResult((), found.domain, words=found.words, unknown=1.0, known=found.known)
         weights = self._weights
         scale = sum(weights)
         scores = sorted(
@@ -452,7 +484,14 @@ class Matcher:
         ranked = tuple(
             (self._topic_ids[index], round(score, 4)) for score, index in real[:limit] if score > 0
         )
-        return MatchResult(ranked, domain, round(outside, 4))
+        return MatchResult(
+            ranked,
+            found.domain,
+            round(outside, 4),
+            found.words,
+            round(found.unknown, 4),
+            found.known,
+        )
 
     @property
     def topic_ids(self) -> tuple[str, ...]:
