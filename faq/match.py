@@ -105,6 +105,7 @@ _STEM_WEIGHT = 0.95
 # How much each field of a topic counts towards its coverage of a word.
 _FIELD_WEIGHTS = {"title": 1.5, "keywords": 1.0, "examples": 1.0, "answer": 1.0}
 _SATURATION = 10.0
+_ANSWER_PAIRS = False
 # Raw coverage is small (a question never covers a topic fully); x / (x + c) maps it onto
 # 0..1 so that a raw score of c becomes 0.5. Thresholds (faq/answer.py) use the final scale.
 _CALIBRATION = 0.07
@@ -116,7 +117,7 @@ _NB_ALPHA = 0.5
 # two; LEARNED_WEIGHTS are fitted by bench/fit_weights.py (a conditional logit model over
 # the three features, on held-out sets 1, 2 and 5).
 HAND_WEIGHTS = (1.0, 1.0, 0.0)
-LEARNED_WEIGHTS = (1.0, 0.335, 0.395)
+LEARNED_WEIGHTS = (1.0, 0.365, 0.507)
 WEIGHTS = HAND_WEIGHTS
 
 
@@ -226,14 +227,28 @@ class Matcher:
         self._by_consonants = {k: c.most_common(1)[0][0] for k, c in by_consonants.items()}
 
     def _build_scores(self, field_words: dict[str, dict[str, list[list[str]]]]) -> None:
-        """Precompute, per term, its IDF and what it adds to each topic's two scores."""
+        """Precompute, per term, its IDF and what it adds to each topic's scores."""
+        # the terms of every text, by topic and field, computed once
+        terms_of = {
+            topic_id: {
+                name: [
+                    self._terms_of(self._canon_all(words))
+                    if name != "answer" or _ANSWER_PAIRS
+                    else set(self._canon_all(words))
+                    for words in texts
+                ]
+                for name, texts in fields.items()
+            }
+            for topic_id, fields in field_words.items()
+        }
         tf: dict[str, Counter[str]] = {}
-        for topic_id, fields in field_words.items():
+        for topic_id, fields in terms_of.items():
             counts: Counter[str] = Counter()
             for name, texts in fields.items():
-                for words in texts:
-                    for term in self._terms_of(self._canon_all(words)):
-                        counts[term] += _FIELD_WEIGHTS[name]
+                weight = _FIELD_WEIGHTS[name]
+                for terms in texts:
+                    for term in terms:
+                        counts[term] += weight
             tf[topic_id] = counts
         n_topics = len(tf)
         df: Counter[str] = Counter()
@@ -251,23 +266,26 @@ class Matcher:
             total = sum(tf[topic_id].values()) + _NB_ALPHA * len(df)
             unseen = math.log(_NB_ALPHA / total)
             self._nb_unseen.append(unseen)
+            log_total = math.log(total)
             for term, freq in tf[topic_id].items():
                 self._coverage[term].append((index, freq / (freq + _SATURATION)))
-                self._nb_gain[term].append((index, math.log((freq + _NB_ALPHA) / total) - unseen))
+                self._nb_gain[term].append(
+                    (index, math.log(freq + _NB_ALPHA) - log_total - unseen)
+                )
         # nearest example: every example phrasing (title, keyword) on its own, so that a
         # question close to one phrasing is not diluted by the rest of the topic's text
         self._example_topic: list[int] = []
         self._example_mass: list[float] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
+        idf = self._idf
         for index, topic_id in enumerate(self._topic_ids):
-            fields = field_words[topic_id]
-            for words in (*fields["title"], *fields["keywords"], *fields["examples"]):
-                terms = self._terms_of(self._canon_all(words))
+            fields = terms_of[topic_id]
+            for terms in (*fields["title"], *fields["keywords"], *fields["examples"]):
                 if not terms:
                     continue
                 number = len(self._example_topic)
                 self._example_topic.append(index)
-                self._example_mass.append(sum(self._idf[t] for t in terms))
+                self._example_mass.append(sum(idf[t] for t in terms))
                 for term in terms:
                     self._postings[term].append(number)
 
