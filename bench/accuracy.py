@@ -108,21 +108,29 @@ def _cut(r: list[tuple[str, float]], threshold: float) -> Prediction:
 
 def systems() -> list[tuple[str, Callable[[list[Row]], Callable[[str], Prediction]]]]:
     """Return (name, predictor factory) for every system compared."""
-    from bot.services import build_understanding
+    from faq.answer import HAND_THRESHOLDS, LEARNED_THRESHOLDS, Understanding
     from faq.content import load_content
+    from faq.match import HAND_WEIGHTS, LEARNED_WEIGHTS, Matcher
 
     content = load_content()
-    understanding = build_understanding(content)
 
-    def ours(question: str) -> Prediction:
-        d = understanding.decide(question)
-        return d.topic_id, list(d.alternatives), list(d.suggestions)
+    def system(weights: tuple[float, ...], thresholds) -> Callable[[str], Prediction]:
+        understanding = Understanding(Matcher(content, weights), thresholds)
 
+        def predict(question: str) -> Prediction:
+            d = understanding.decide(question)
+            return d.topic_id, list(d.alternatives), list(d.suggestions)
+
+        return predict
+
+    hand = system(HAND_WEIGHTS, HAND_THRESHOLDS)
+    learned = system(LEARNED_WEIGHTS, LEARNED_THRESHOLDS)
     ids, texts = topic_documents()
     bm25 = BM25Baseline(ids, texts)
     fuzz = FuzzBaseline()
     return [
-        ("matcher", lambda rows: ours),
+        ("hand-set", lambda rows: hand),
+        ("learned", lambda rows: learned),
         ("bm25", lambda rows: baseline_predictor(bm25.rank, rows)),
         ("rapidfuzz", lambda rows: baseline_predictor(fuzz.rank, rows)),
     ]

@@ -19,7 +19,7 @@ from common import HELDOUT, HELDOUT2, HELDOUT5, load_rows
 
 TUNING = (HELDOUT, HELDOUT2, HELDOUT5)
 # refusing more out-of-scope questions than this is not worth a right answer
-REFUSAL_GOAL = 0.96
+REFUSAL_GOAL = 0.95
 
 Sample = tuple[list[tuple[float, ...]], int | None, bool]  # features, label index, domain
 

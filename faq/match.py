@@ -117,7 +117,7 @@ _NB_ALPHA = 0.5
 # two; LEARNED_WEIGHTS are fitted by bench/fit_weights.py (a conditional logit model over
 # the three features, on held-out sets 1, 2 and 5).
 HAND_WEIGHTS = (1.0, 1.0, 0.0)
-LEARNED_WEIGHTS = (1.0, 0.365, 0.507)
+LEARNED_WEIGHTS = (1.0, 0.346, 0.513)
 WEIGHTS = HAND_WEIGHTS
 
 
@@ -484,11 +484,16 @@ class Matcher:
 
     def rank(self, question: str, limit: int = 4) -> MatchResult:
         """Rank the topics for one question."""
-        found = self.features(question)
+        return self.ranking(self.features(question), limit=limit)
+
+    def ranking(
+        self, found: Features, weights: tuple[float, ...] | None = None, limit: int = 4
+    ) -> MatchResult:
+        """Rank the topics by measured features, with the matcher's weights or others."""
         features = found.per_topic
         if not features:
             return MatchResult((), found.domain, words=found.words, unknown=1.0, known=found.known)
-        weights = self._weights
+        weights = self._weights if weights is None else weights
         scale = sum(weights)
         scores = sorted(
             (
