@@ -166,6 +166,17 @@ class Matcher:
         self._n_topics = len(content.topics)
         self._topic_ids = (*content.topics, *(f"{OUTSIDE_PREFIX}{name}" for name in outside))
         self._stop = {key_of(fold(clean_text(w))) for w in STOPWORDS} - {""}
+        # a word of the field whose key meets a stopword's (seo and সে, bio and by) stays
+        real_stops = {fold(clean_text(w)) for w in STOPWORDS}
+        self._kept = {
+            folded
+            for phrase in (
+                *content.domain_words,
+                *(k for t in content.topics.values() for k in t.keywords),
+            )
+            for folded in map(fold, tokenize(clean_text(phrase)))
+            if folded not in real_stops and key_of(folded) in self._stop
+        }
         self._fold_cache: dict[str, str] = {}
         self._canon_cache: dict[str, str] | None = None  # filled once the vocabulary is final
         self._cache: dict[str, tuple[str, float] | None] = {}
@@ -301,7 +312,8 @@ class Matcher:
             found = cache.get(token)
             if found is None:
                 folded = fold(token)
-                found = folded if len(folded) > 1 and key_of(folded) not in self._stop else ""
+                keep = folded in self._kept or key_of(folded) not in self._stop
+                found = folded if len(folded) > 1 and keep else ""
                 cache[token] = found
             if found:
                 out.append(found)

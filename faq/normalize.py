@@ -176,7 +176,12 @@ def clear_caches() -> None:
 
 @lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """Return a cleaned word in the folded Latin alphabet with doubled letters collapsed."""
+    """Return a cleaned word in the folded Latin alphabet with doubled letters collapsed.
+
+    Numbers stay as they are: 999 is not 9.
+    """
+    if word.isdigit():
+        return word
     return _REPEAT.sub(r"\1", transliterate(word))
 
 
