@@ -2,6 +2,10 @@
 
     python bench/accuracy.py
 
+Systems: "hand-set" (the matcher with hand-set feature weights: what ships), "learned" (the
+same matcher with weights learned by bench/fit_weights.py), "char-ngram" (a linear model over
+character n-grams, bench/ngram_model.py), and the two baselines.
+
 For each data set: top-1 (the answered topic is right), top-3 (the right topic is the
 answer or one of the up-to-three alternatives), the share of out-of-scope questions refused
 (no topic), and top-1 separately for Bangla-script and Latin-script (Banglish/English)
@@ -31,6 +35,7 @@ from common import (
     load_rows,
     topic_documents,
 )
+from ngram_model import ngram_predictor
 
 # (answered topic or None, alternatives for top-3, topics offered as buttons when unsure)
 Prediction = tuple[str | None, list[str], list[str]]
@@ -125,12 +130,14 @@ def systems() -> list[tuple[str, Callable[[list[Row]], Callable[[str], Predictio
 
     hand = system(HAND_WEIGHTS, HAND_THRESHOLDS)
     learned = system(LEARNED_WEIGHTS, LEARNED_THRESHOLDS)
+    ngram = ngram_predictor()
     ids, texts = topic_documents()
     bm25 = BM25Baseline(ids, texts)
     fuzz = FuzzBaseline()
     return [
         ("hand-set", lambda rows: hand),
         ("learned", lambda rows: learned),
+        ("char-ngram", lambda rows: ngram),
         ("bm25", lambda rows: baseline_predictor(bm25.rank, rows)),
         ("rapidfuzz", lambda rows: baseline_predictor(fuzz.rank, rows)),
     ]
