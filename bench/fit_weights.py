@@ -31,7 +31,7 @@ def samples(matcher, topic_ids: list[str]) -> list[Sample]:
         for question, label, plausible in load_rows(path):
             if plausible or (label != "none" and label not in topic_ids):
                 continue  # short queries are scored apart; a topic not yet written is skipped
-            found = matcher.features(question)
+            found = matcher.features(question, nearest=True)
             target = None if label == "none" else topic_ids.index(label)
             out.append((found.per_topic, target, found.domain))
     return out

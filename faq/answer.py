@@ -177,6 +177,8 @@ class Understanding:
             and result.words == result.known == len(words)  # no question word, none guessed
         ):
             # alone, a word means the topics that name it (title, keywords, a short example)
+            if SHORT_WEIGHTS[2] and not self.matcher.uses_nearest:
+                found = self.matcher.features(text, nearest=True)
             short = self.matcher.ranking(found, SHORT_WEIGHTS, limit=MAX_SUGGESTIONS + 1)
             return _short_decision(short, limits.suggest)
         if best_id is not None and best_score >= threshold:

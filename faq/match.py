@@ -228,6 +228,10 @@ class Matcher:
             if len(phrase) == 1
             for near in self._neighbours(next(iter(phrase)))
         ]
+        # each phrase is looked up by one of its words
+        self._domain_index: dict[str, list[frozenset[str]]] = defaultdict(list)
+        for phrase in self._domain:
+            self._domain_index[min(phrase)].append(phrase)
         # short words that differ only in vowels: consonants → the most frequent known word
         by_consonants: dict[str, Counter[str]] = defaultdict(Counter)
         for words in every_text:
@@ -442,18 +446,24 @@ class Matcher:
             previous = resolved
         # guesses from consonants alone (kaj/koj) are too loose to show the question's field
         sure = {term for term, weight in terms.items() if weight >= _FUZZY_WEIGHT}
-        domain = any(phrase <= sure for phrase in self._domain)
+        domain = any(
+            phrase <= sure for term in sure for phrase in self._domain_index.get(term, ())
+        )
         for pair, weight in pairs:
             if pair in self._idf and weight > terms.get(pair, 0.0):
                 terms[pair] = weight
         return terms, unknown, domain, words, known
 
-    def features(self, question: str) -> Features:
+    def features(self, question: str, nearest: bool | None = None) -> Features:
         """Return, per topic (in ``topic_ids`` order), the scoring features of a question.
 
         The features: coverage (squashed), Naive Bayes posterior, nearest example. All lie
-        in 0..1. No features means the question has no word the content knows.
+        in 0..1. No features means the question has no word the content knows. The nearest
+        example is the costly one: it is measured when ``nearest`` is true, or, by default,
+        when the matcher's weights use it (else it is 0.0).
         """
+        if nearest is None:
+            nearest = self.uses_nearest
         terms, unknown, domain, words, known = self._question_terms(question)
         total = unknown * self._unknown_idf
         n = len(self._topic_ids)
@@ -471,8 +481,9 @@ class Matcher:
                 coverage[index] += weight * idf * sat
             for index, gain in self._nb_gain.get(term, ()):
                 likelihood[index] += weight * gain
-            for number in self._postings.get(term, ()):
-                overlap[number] += weight * idf
+            if nearest:
+                for number in self._postings.get(term, ()):
+                    overlap[number] += weight * idf
         if total <= 0:
             return Features([], domain, 1.0, words, known)
         likelihood = [
@@ -481,17 +492,17 @@ class Matcher:
         top = max(likelihood)
         odds = [math.exp(ll - top) for ll in likelihood]
         norm = sum(odds)
-        nearest = [0.0] * n
+        closest = [0.0] * n
         for number, shared in overlap.items():
             # cosine of binary idf-weighted sets: the shared mass over both masses
             sim = shared / math.sqrt(total * self._example_mass[number])
             index = self._example_topic[number]
-            if sim > nearest[index]:
-                nearest[index] = sim
+            if sim > closest[index]:
+                closest[index] = sim
         out = []
         for index in range(n):
             raw = coverage[index] / total
-            out.append((raw / (raw + _CALIBRATION), odds[index] / norm, nearest[index]))
+            out.append((raw / (raw + _CALIBRATION), odds[index] / norm, closest[index]))
         return Features(out, domain, unknown * self._unknown_idf / total, words, known)
 
     def rank(self, question: str, limit: int = 4) -> MatchResult:
@@ -505,19 +516,17 @@ class Matcher:
         features = found.per_topic
         if not features:
             return MatchResult((), found.domain, words=found.words, unknown=1.0, known=found.known)
-        weights = self._weights if weights is None else weights
-        scale = sum(weights)
-        scores = sorted(
-            (
-                (sum(w * f for w, f in zip(weights, fs, strict=True)) / scale, index)
-                for index, fs in enumerate(features)
-            ),
-            reverse=True,
-        )
-        real = [(score, index) for score, index in scores if index < self._n_topics]
-        outside = next((score for score, index in scores if index >= self._n_topics), 0.0)
+        a, b, c = self._weights if weights is None else weights
+        scale = a + b + c
+        a, b, c = a / scale, b / scale, c / scale
+        scores = [a * x + b * y + c * z for x, y, z in features]
+        n_topics = self._n_topics
+        real = sorted(range(n_topics), key=scores.__getitem__, reverse=True)[:limit]
+        outside = max(scores[n_topics:], default=0.0)
         ranked = tuple(
-            (self._topic_ids[index], round(score, 4)) for score, index in real[:limit] if score > 0
+            (self._topic_ids[index], round(scores[index], 4))
+            for index in real
+            if scores[index] > 0
         )
         return MatchResult(
             ranked,
@@ -527,6 +536,11 @@ class Matcher:
             round(found.unknown, 4),
             found.known,
         )
+
+    @property
+    def uses_nearest(self) -> bool:
+        """Tell whether the matcher's weights use the nearest-example feature."""
+        return self._weights[2] > 0
 
     @property
     def topic_ids(self) -> tuple[str, ...]:
