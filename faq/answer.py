@@ -53,7 +53,7 @@ SHORT_WORDS = 2
 SHORT_WEIGHTS = (1.0, 1.0, 1.0)  # coverage, Naive Bayes, nearest example (faq.match)
 SHORT_ANSWER = 0.75
 SHORT_LEAD = 0.5
-SHORT_SHARE = 0.6
+SHORT_SHARE = 0.5
 MAX_QUESTION_CHARS = 2000
 
 
