@@ -45,7 +45,6 @@ LEARNED_THRESHOLDS = Thresholds(answer=0.436, general=0.650, suggest=0.262)
 THRESHOLDS = HAND_THRESHOLDS
 ANSWER_THRESHOLD = THRESHOLDS.answer  # `main.py unanswered` lists questions below it
 MAX_SUGGESTIONS = 3
-OUTSIDE_SHARE = 1.0
 # A short query of one or two known words ("taka", "upwork", "scam?") is never refused: it
 # is answered only when its best topic is sure and far ahead of the next
 # (SHORT_ANSWER, SHORT_LEAD); otherwise it gets the topics it could mean as buttons, every
@@ -169,7 +168,7 @@ class Understanding:
         best_id, best_score = result.best
         limits = self.thresholds
         threshold = limits.answer if result.domain else limits.general
-        if result.outside >= OUTSIDE_SHARE * best_score:  # about the other thing (a bKash PIN, a laptop)
+        if result.outside >= best_score:  # about the other thing (a bKash PIN, a laptop to buy)
             ranked = tuple(t for t, _ in result.ranked)[:MAX_SUGGESTIONS]
             return Decision(Kind.OUT_OF_SCOPE, None, best_score, ranked)
         if (
