@@ -1,19 +1,26 @@
 """Entry point: ``python main.py [run|chat|ask|validate|push|migrate|unanswered]``.
 
 With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set and the console
-chat otherwise. Each sub-command calls one function; heavy imports happen only where needed,
-so ``ask`` answers without loading python-telegram-bot.
+chat in a terminal otherwise. Each sub-command calls one function; heavy imports happen only
+where needed, so ``ask`` answers without loading python-telegram-bot. Every failure ends as
+one ``error: …`` line on stderr and exit status 1 (``entry``); the token is never printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
+
+from bot.logs import install_redaction, redact, setup_logging
+
+# Before anything else can print: the token never reaches stdout or stderr.
+install_redaction(os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None)
 
 # python-telegram-bot 22 reports retry_after as a timedelta with this set (its future
 # default); bot/ and handlers/ accept both forms.
@@ -21,12 +28,10 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from bot.config import ConfigError, Settings
+    """Read the settings; a ConfigError becomes one line in ``entry``."""
+    from bot.config import Settings
 
-    try:
-        return Settings.from_env(os.environ)
-    except ConfigError as exc:
-        sys.exit(f"configuration error: {exc}")
+    return Settings.from_env(os.environ)
 
 
 def cmd_validate(_: argparse.Namespace) -> int:
@@ -99,6 +104,15 @@ def cmd_chat(_: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot (long polling), or the console chat when no token is set."""
     settings = _settings()
+    if settings.token is None and not sys.stdin.isatty():
+        from bot.errors import StartupError
+
+        # nobody could ever talk to this process: a supervisor should see it fail
+        raise StartupError(
+            "no channel is configured: TELEGRAM_BOT_TOKEN is not set and standard input is "
+            "not a terminal, so neither Telegram nor the console chat can run (set "
+            "TELEGRAM_BOT_TOKEN, or use python main.py chat to talk through a pipe)"
+        )
     if settings.token is None:
         print(
             "TELEGRAM_BOT_TOKEN is not set, so the console chat starts. To connect Telegram, "
@@ -113,16 +127,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_serve(_: argparse.Namespace) -> int:
     """Run the web server with every configured channel (webhooks, health, metrics)."""
-    from bot.config import ConfigError
     from bot.serve import serve
 
     settings = _settings()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is a normal stop
         asyncio.run(serve(settings))
-    except ConfigError as exc:
-        sys.exit(f"configuration error: {exc}")
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -143,30 +152,31 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def cmd_migrate(_: argparse.Namespace) -> int:
     """Create or upgrade the database schema."""
-    from db.store import Store
+    from bot.services import open_storage
 
     settings = _settings()
 
     async def main() -> int:
-        store = await Store.open(settings.database_path)
+        store = await open_storage(settings)
         try:
             return await store.schema_version()
         finally:
             await store.close()
 
-    print(f"schema version {asyncio.run(main())} at {settings.database_path}")
+    where = settings.database_path or "the PostgreSQL database"
+    print(f"schema version {asyncio.run(main())} at {where}")
     return 0
 
 
 def cmd_unanswered(args: argparse.Namespace) -> int:
     """List the most frequent questions the bot was not sure about."""
-    from db.store import Store
+    from bot.services import open_storage
     from faq.answer import ANSWER_THRESHOLD
 
     settings = _settings()
 
     async def main() -> None:
-        store = await Store.open(settings.database_path)
+        store = await open_storage(settings)
         try:
             for row in await store.unanswered(ANSWER_THRESHOLD, args.limit):
                 print(f"{row.count}\t{row.best_score:.2f}\t{row.text}")
@@ -237,13 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run one sub-command."""
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    from bot.config import log_level, log_user_content
+
+    setup_logging(log_level(os.environ), user_content=log_user_content(os.environ))
     args = build_parser().parse_args(argv)
     commands = {
         None: cmd_run,
@@ -260,10 +266,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     return commands[args.command](args)
 
 
-if __name__ == "__main__":
+def _fatal_message(exc: Exception) -> str | None:
+    """The one line for errors whose message says it all; None for unexpected ones."""
+    from bot.config import ConfigError
+    from bot.errors import StartupError
+    from db.store import DatabaseOpenError
+
+    if isinstance(exc, ConfigError):
+        return f"configuration error: {exc}"
+    if isinstance(exc, StartupError | DatabaseOpenError):
+        return str(exc)
+    return None
+
+
+def entry(argv: Sequence[str] | None = None) -> int:
+    """Run ``main`` and turn any failure into one redacted line and a non-zero status."""
     try:
-        sys.exit(main())
+        return main(argv)
     except BrokenPipeError:
         # the reader went away (for example `| head`); nothing is left to say
         sys.stderr.close()
-        sys.exit(0)
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        known = _fatal_message(exc)
+        if known is None:
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                logging.exception("unexpected error")
+            known = f"unexpected error: {type(exc).__name__}: {exc}"
+        print(f"error: {redact(known)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(entry())

@@ -5,12 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["ConfigError", "Settings", "is_postgres", "sqlite_path"]
+from db.urls import redact_url
+
+__all__ = [
+    "LOG_LEVELS",
+    "ConfigError",
+    "Settings",
+    "is_postgres",
+    "log_level",
+    "log_user_content",
+    "sqlite_path",
+]
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
+LOG_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 
 
 class ConfigError(ValueError):
@@ -36,19 +48,29 @@ def sqlite_path(url: str) -> str:
         raise ConfigError(
             f"DATABASE_URL must look like sqlite:///data/bot.sqlite3, "
             f"sqlite:////absolute/path.sqlite3 or postgresql://user:password@host:port/db, "
-            f"not {_redact_url(url)!r}"
+            f"not {redact_url(url)!r}"
         )
     return url[len(prefix) :]
 
 
-def _redact_url(url: str) -> str:
-    """Hide a password in a URL before it is printed."""
-    head, at, tail = url.rpartition("@")
-    if not at or "://" not in head:
-        return url
-    scheme, _, credentials = head.partition("://")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{tail}"
+def log_level(env: Mapping[str, str]) -> int:
+    """Return LOG_LEVEL as a logging level (default INFO); raise ConfigError if unknown."""
+    raw = env.get("LOG_LEVEL", "").strip()
+    if not raw:
+        return LOG_LEVELS["INFO"]
+    if raw.upper() not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw!r}")
+    return LOG_LEVELS[raw.upper()]
+
+
+def log_user_content(env: Mapping[str, str]) -> bool:
+    """Return LOG_USER_CONTENT: whether DEBUG logs may show users' names and texts."""
+    raw = env.get("LOG_USER_CONTENT", "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"LOG_USER_CONTENT must be 0 or 1, not {raw!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +85,9 @@ class Settings:
     concurrency: int
     push_rate: float
     push_concurrency: int
+    log_level: int
+    log_user_content: bool
+    question_retention_days: int
     host: str = "0.0.0.0"
     port: int = 8080
     database_url: str = DEFAULT_DATABASE_URL
@@ -76,6 +101,19 @@ class Settings:
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(
                 f"TELEGRAM_BASE_URL must start with http:// or https://: {base_url!r}"
+            )
+        try:
+            base_parts = urlsplit(base_url)
+            base_parts.port  # noqa: B018  (raises ValueError for a port out of range)
+        except ValueError as exc:
+            raise ConfigError(
+                f"TELEGRAM_BASE_URL is not a usable URL ({exc}): {base_url!r}"
+            ) from None
+        if "{token}" not in base_url and base_parts.path in ("", "/"):
+            # the token is appended as it is: http://host:1 would become http://host:1TOKEN
+            raise ConfigError(
+                f"TELEGRAM_BASE_URL needs the path the token follows, such as "
+                f"https://api.telegram.org/bot or http://127.0.0.1:8081/bot, not {base_url!r}"
             )
         database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
         database = sqlite_path(database_url)
@@ -93,6 +131,9 @@ class Settings:
             concurrency=_int(env, "BOT_CONCURRENCY", 32, 1, 512),
             push_rate=float(_int(env, "PUSH_RATE", 28, 1, 30)),
             push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
+            log_level=log_level(env),
+            log_user_content=log_user_content(env),
+            question_retention_days=_int(env, "QUESTION_RETENTION_DAYS", 90, 1, 3650),
             host=env.get("HOST", "").strip() or "0.0.0.0",
             port=_int(env, "PORT", 8080, 1, 65535),
             database_url=database_url,

@@ -8,7 +8,7 @@ import signal
 import uvicorn
 
 from bot.config import ConfigError, Settings
-from bot.push import lesson_round
+from bot.push import scheduler_tick
 from bot.scheduling import Scheduler
 from bot.services import Services, open_services
 from bot.web import WebChannel, build_web_app
@@ -39,7 +39,7 @@ async def serve(settings: Settings) -> None:
             "with MESSENGER_APP_SECRET (see README.md)"
         )
     senders = {channel.name: channel.sender for channel in channels}
-    scheduler = Scheduler(lambda: lesson_round(settings, services.store, services.course, senders))
+    scheduler = Scheduler(scheduler_tick(settings, services, senders))
     app = build_web_app(services, channels, scheduler)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_config=None, lifespan="on"

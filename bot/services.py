@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings, is_postgres
 from db.protocol import Storage
@@ -16,7 +17,16 @@ from faq.engine import Conversation
 from faq.match import Matcher
 from faq.model import Content
 
-__all__ = ["Services", "build_understanding", "open_course", "open_services", "open_storage"]
+__all__ = [
+    "Services",
+    "apply_retention",
+    "build_understanding",
+    "open_course",
+    "open_services",
+    "open_storage",
+]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -64,6 +74,11 @@ async def open_services(
     content = content if content is not None else load_content()
     understanding = build_understanding(content)
     store = await open_storage(settings)
+    try:
+        await apply_retention(store, settings)
+    except BaseException:
+        await store.close()
+        raise
     conversation = Conversation(
         content,
         understanding,
@@ -78,3 +93,16 @@ def open_course(settings: Settings, store: Storage, content: Content | None = No
     """Build only the course (a push round needs no matcher)."""
     content = content if content is not None else load_content()
     return Course(content, store, _clock(settings), settings.lesson_hour)
+
+
+async def apply_retention(store: Storage, settings: Settings) -> int:
+    """Blank question texts older than QUESTION_RETENTION_DAYS (at start and once a day)."""
+    before = datetime.now(UTC) - timedelta(days=settings.question_retention_days)
+    removed = await store.forget_old_questions(before)
+    if removed:
+        logger.info(
+            "removed the text of %d questions older than %d days",
+            removed,
+            settings.question_retention_days,
+        )
+    return removed

@@ -13,15 +13,16 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.logs import install_token_filter
-from bot.push import lesson_round
+from bot.push import scheduler_tick
 from bot.scheduling import Scheduler
 from bot.services import Services, open_services
+from bot.startup import wait_for_bot_api
 from faq.channel import Sender
 from handlers.telegram import ALLOWED_UPDATES
 from handlers.telegram.app import build_application, set_commands
 from handlers.telegram.updates import CHANNEL, TelegramHandlers
 
-__all__ = ["TelegramChannel", "TelegramRuntime", "run_polling", "until_signalled"]
+__all__ = ["TelegramChannel", "TelegramRuntime", "run_polling", "stop_on_signals"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,15 @@ class TelegramChannel:
         """Long polling needs no route."""
         return []
 
-    async def start(self) -> None:
-        """Initialise the bot (getMe), publish commands, start polling."""
+    async def start(self, stop: asyncio.Event | None = None) -> bool:
+        """Reach the Bot API (retrying), publish commands, start polling.
+
+        Returns False (and starts nothing) if ``stop`` was set while the API was unreachable;
+        a wrong token or base URL raises StartupError.
+        """
+        if not await wait_for_bot_api(self.app.bot, stop=stop):
+            await self.app.bot.shutdown()
+            return False
         await self.app.initialize()
         await set_commands(self.app.bot)
         if self.polling:
@@ -69,9 +77,12 @@ class TelegramChannel:
             )
         await self.app.start()
         logger.info("telegram bot @%s is ready", self.app.bot.username)
+        return True
 
     async def stop(self) -> None:
         """Stop polling and the application."""
+        if not self.app._initialized:
+            return
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -101,18 +112,19 @@ class TelegramRuntime:
         channel = TelegramChannel.build(settings, services)
         runtime = cls(services, channel)
         if schedule:
-            senders = {CHANNEL: channel.sender}
             runtime.scheduler = Scheduler(
-                lambda: lesson_round(settings, services.store, services.course, senders)
+                scheduler_tick(settings, services, {CHANNEL: channel.sender})
             )
         return runtime
 
-    async def start(self, poll_timeout: int = 10) -> None:
-        """Start polling and the scheduler."""
+    async def start(self, poll_timeout: int = 10, stop: asyncio.Event | None = None) -> bool:
+        """Start polling and the scheduler; False if ``stop`` came before the Bot API did."""
         self.channel.poll_timeout = poll_timeout
-        await self.channel.start()
+        if not await self.channel.start(stop):
+            return False
         if self.scheduler is not None:
             self.scheduler.start()
+        return True
 
     async def stop(self) -> None:
         """Stop everything ``start`` started and release the services."""
@@ -122,21 +134,22 @@ class TelegramRuntime:
         await self.services.close()
 
 
-async def until_signalled() -> None:
-    """Wait for SIGINT or SIGTERM."""
+def stop_on_signals() -> asyncio.Event:
+    """Return an event that SIGINT or SIGTERM sets."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
 
 
 async def run_polling(settings: Settings) -> None:
     """Run the bot with long polling until SIGINT or SIGTERM."""
     runtime = await TelegramRuntime.open(settings)
+    stop = stop_on_signals()
     try:
-        await runtime.start()
-        await until_signalled()
+        if await runtime.start(stop=stop):
+            await stop.wait()
         logger.info("stopping")
     finally:
         await runtime.stop()

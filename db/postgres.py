@@ -20,8 +20,9 @@ from typing import Any
 import asyncpg
 
 from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
-from db.store import _now, _streaks
+from db.store import DatabaseOpenError, _now, _streaks
 from db.tables import TABLES
+from db.urls import redact_url
 
 __all__ = ["PG_MIGRATIONS_DIR", "PostgresStore"]
 
@@ -44,15 +45,21 @@ class PostgresStore:
     @classmethod
     async def open(cls, url: str, pool_size: int = 10) -> PostgresStore:
         """Connect a pool to the database and apply pending migrations."""
-        pool = await asyncpg.create_pool(
-            url.replace("postgres://", "postgresql://", 1),
-            min_size=1,
-            max_size=pool_size,
-            command_timeout=30,
-        )
+        try:
+            pool = await asyncpg.create_pool(
+                url.replace("postgres://", "postgresql://", 1),
+                min_size=1,
+                max_size=pool_size,
+                command_timeout=30,
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise DatabaseOpenError(redact_url(url), exc) from None
         store = cls(pool, url)
         try:
             await store.migrate()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await pool.close()
+            raise DatabaseOpenError(redact_url(url), exc) from None
         except BaseException:
             await pool.close()
             raise
@@ -159,6 +166,20 @@ class PostgresStore:
         """Delete the user and, by cascade, everything stored about them."""
         await self._execute("DELETE FROM users WHERE id = $1", user_id)
 
+    async def forget_old_questions(self, before: datetime) -> int:
+        """Blank the text of questions (and feedback) older than ``before``; keep topic, score."""
+        cutoff = before.astimezone(UTC).isoformat(timespec="seconds")
+        async with self._pool.acquire() as conn, conn.transaction():
+            status = await conn.execute(
+                "UPDATE questions SET text = '' WHERE asked_at < $1 AND text <> ''", cutoff
+            )
+            await conn.execute(
+                "UPDATE feedback SET question = NULL WHERE created_at < $1"
+                " AND question IS NOT NULL",
+                cutoff,
+            )
+        return int(status.rsplit(" ", 1)[-1])
+
     async def count_users(self) -> int:
         """Return the number of registered users."""
         row = await self._fetchrow("SELECT COUNT(*) FROM users")
@@ -183,7 +204,7 @@ class PostgresStore:
     async def last_question_for(self, user_id: int, topic_id: str) -> str | None:
         """Return the user's latest question answered with this topic, if any."""
         row = await self._fetchrow(
-            "SELECT text FROM questions WHERE user_id = $1 AND topic_id = $2"
+            "SELECT text FROM questions WHERE user_id = $1 AND topic_id = $2 AND text <> ''"
             " ORDER BY id DESC LIMIT 1",
             user_id,
             topic_id,
@@ -227,7 +248,7 @@ class PostgresStore:
         """Return the most frequent questions whose match score was below ``below``."""
         rows = await self._fetch(
             "SELECT lower(trim(text)) AS q, COUNT(*) AS n, MAX(score) FROM questions"
-            " WHERE score < $1 GROUP BY q ORDER BY n DESC, q LIMIT $2",
+            " WHERE score < $1 AND text <> '' GROUP BY q ORDER BY n DESC, q LIMIT $2",
             float(below),
             limit,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 __all__ = [
@@ -230,6 +230,10 @@ class Storage(ConversationStorage, DeliveryStorage, InboxStorage, Protocol):
 
     async def schema_version(self) -> int:
         """Return the applied migration number."""
+        ...
+
+    async def forget_old_questions(self, before: datetime) -> int:
+        """Blank question texts older than ``before`` (retention); return how many."""
         ...
 
     async def unanswered(self, below: float, limit: int = 20) -> list[UnansweredQuestion]:

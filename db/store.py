@@ -7,6 +7,8 @@ It implements ``db.protocol.Storage``; methods below "inspection" serve tests an
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,13 +20,21 @@ import aiosqlite
 from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
 from db.tables import TABLES
 
-__all__ = ["MIGRATIONS_DIR", "Store"]
+__all__ = ["MIGRATIONS_DIR", "DatabaseOpenError", "Store"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+logger = logging.getLogger(__name__)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class DatabaseOpenError(RuntimeError):
+    """The database cannot be opened or migrated; the message is one line for the operator."""
+
+    def __init__(self, path: str | Path, cause: BaseException) -> None:
+        super().__init__(f"cannot open the database at {path}: {cause}")
 
 
 class Store:
@@ -38,16 +48,42 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the database, enable WAL and apply migrations."""
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None, timeout=30)
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=30000")
-        store = cls(conn)
-        await store.migrate()
+        """Open (creating if needed) the database, enable WAL and apply migrations.
+
+        Raises DatabaseOpenError (and leaves no connection open) if any step fails.
+        """
+        try:
+            if str(path) != ":memory:":
+                _create_private(Path(path))
+        except OSError as exc:
+            raise DatabaseOpenError(path, exc) from exc
+        conn = aiosqlite.connect(str(path), isolation_level=None, timeout=30)
+        try:
+            await conn
+        except sqlite3.Error as exc:
+            # aiosqlite asks its worker thread to stop without waiting for it; wait here,
+            # while the event loop still runs, or the thread fails on a closed loop
+            worker = getattr(conn, "_thread", None)
+            if worker is not None:
+                await asyncio.to_thread(worker.join, 5.0)
+            raise DatabaseOpenError(path, exc) from exc
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=30000")
+            # deleted rows are overwritten, not just unlinked (the default depends on the build)
+            await conn.execute("PRAGMA secure_delete=ON")
+            store = cls(conn)
+            await store.migrate()
+            if str(path) != ":memory:":
+                _tighten_private(Path(path))
+        except BaseException as exc:
+            # an open aiosqlite connection is a live thread: the process could never exit
+            await conn.close()
+            if isinstance(exc, OSError | sqlite3.Error):
+                raise DatabaseOpenError(path, exc) from exc
+            raise
         return store
 
     async def close(self) -> None:
@@ -138,9 +174,39 @@ class Store:
         return bool(row and row[0])
 
     async def delete_user(self, user_id: int) -> None:
-        """Delete the user and, by cascade, everything stored about them."""
+        """Delete the user and, by cascade, everything stored about them.
+
+        With ``secure_delete`` the freed pages are zeroed; the checkpoint then moves them into
+        the database file and empties the ``-wal`` file, which still held the old pages.
+        """
         async with self._lock:
             await self._conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it (call holding the lock)."""
+        await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def forget_old_questions(self, before: datetime) -> int:
+        """Blank the text of questions (and feedback) older than ``before``; keep topic, score.
+
+        Returns how many question texts were removed. The retention rule of README
+        (QUESTION_RETENTION_DAYS) calls this at start and once a day.
+        """
+        cutoff = before.astimezone(UTC).isoformat(timespec="seconds")
+        async with self._lock:
+            cur = await self._conn.execute(
+                "UPDATE questions SET text = '' WHERE asked_at < ? AND text != ''", (cutoff,)
+            )
+            removed = cur.rowcount
+            cur = await self._conn.execute(
+                "UPDATE feedback SET question = NULL"
+                " WHERE created_at < ? AND question IS NOT NULL",
+                (cutoff,),
+            )
+            if removed or cur.rowcount:
+                await self._checkpoint()
+        return max(removed, 0)
 
     async def count_users(self) -> int:
         """Return the number of registered users."""
@@ -164,7 +230,7 @@ class Store:
     async def last_question_for(self, user_id: int, topic_id: str) -> str | None:
         """Return the user's latest question answered with this topic, if any."""
         async with self._conn.execute(
-            "SELECT text FROM questions WHERE user_id = ? AND topic_id = ?"
+            "SELECT text FROM questions WHERE user_id = ? AND topic_id = ? AND text != ''"
             " ORDER BY id DESC LIMIT 1",
             (user_id, topic_id),
         ) as cur:
@@ -204,7 +270,7 @@ class Store:
         """Return the most frequent questions whose match score was below ``below``."""
         async with self._conn.execute(
             "SELECT lower(trim(text)) AS q, COUNT(*) AS n, MAX(score) FROM questions"
-            " WHERE score < ? GROUP BY q ORDER BY n DESC, q LIMIT ?",
+            " WHERE score < ? AND text != '' GROUP BY q ORDER BY n DESC, q LIMIT ?",
             (below, limit),
         ) as cur:
             rows = await cur.fetchall()
@@ -546,6 +612,61 @@ class Store:
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
                     tables.get(table, []),
                 )
+
+
+def _create_private(path: Path) -> None:
+    """Create a missing database folder (0700) and file (0600) before SQLite opens them."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode is reduced by the umask
+    if not path.exists():
+        # SQLite gives the -wal and -shm files the mode of the database file
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _tighten_private(path: Path) -> None:
+    """Tighten an opened database's file (and -wal/-shm) to 0600 and its folder to 0700.
+
+    The folder is tightened only if it holds nothing but this database; a shared folder (the
+    working directory, /tmp) is left alone with a warning. Runs after a successful open, so
+    a file that turns out not to be a database is not touched.
+    """
+    if not path.is_file():
+        return  # never chmod a device such as /dev/null
+    folder = path.parent
+    changes: list[str] = []
+    if _loose(folder, 0o077):
+        names = {path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"}
+        if {child.name for child in folder.iterdir()} <= names:
+            changes.append(_tighten(folder, 0o700))
+        else:
+            logger.warning(
+                "the database folder %s is open to other users (%o) and holds other files; "
+                "left as it is: keep the database in a folder of its own",
+                folder,
+                folder.stat().st_mode & 0o777,
+            )
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate.is_file() and _loose(candidate, 0o177):
+            changes.append(_tighten(candidate, 0o600))
+    if changes:
+        logger.warning("database permissions were too open: %s", "; ".join(changes))
+
+
+def _loose(path: Path, forbidden: int) -> bool:
+    return bool(path.stat().st_mode & forbidden)
+
+
+def _tighten(path: Path, mode: int) -> str:
+    """Chmod ``path`` and describe what was done (or why not: not our file)."""
+    old = path.stat().st_mode & 0o777
+    try:
+        path.chmod(mode)
+    except OSError as exc:
+        return f"could not tighten {path} ({old:o}): {exc}"
+    return f"tightened {path} from {old:o} to {mode:o}"
+
 
 def _streaks(days: list[date], today: date) -> tuple[int, int]:
     """Return (current, best) runs of consecutive days; the current run may end yesterday."""

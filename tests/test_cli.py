@@ -83,14 +83,63 @@ def test_validate_exits_zero_on_shipped_content() -> None:
     assert found is not None and int(found.group(1)) >= 23  # the required ones at least
 
 
-def test_chat_without_token_starts_console_and_ends_on_eof(tmp_path: Path) -> None:
+def test_chat_from_a_pipe_starts_console_and_ends_on_eof(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/chat.sqlite3"}
-    result = run(stdin="1\n১\nbk\n0\nfreelancing ki\n".encode(), env=env)
+    result = run("chat", stdin="1\n১\nbk\n0\nfreelancing ki\n".encode(), env=env)
     assert result.returncode == 0, result.stderr
-    text = result.stdout.decode()
-    assert "TELEGRAM_BOT_TOKEN" in text  # the one line on how to connect Telegram
-    assert "মূল মেনু" in text
+    assert "মূল মেনু" in result.stdout.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+@pytest.mark.parametrize("command", [[], ["run"]])
+def test_no_token_and_no_terminal_means_no_channel(tmp_path: Path, command: list[str]) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/chat.sqlite3"}
+    result = run(*command, stdin=b"1\n", env=env)
+    assert result.returncode != 0
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "no channel is configured" in lines[0], lines
+    assert "TELEGRAM_BOT_TOKEN" in lines[0]
+    assert b"\xe0\xa6" not in result.stdout  # no console menu was shown
+
+
+@pytest.mark.parametrize("command", [["ask", "upwork"], ["validate"], ["chat"], ["migrate"]])
+def test_unknown_log_level_is_one_line_and_non_zero(tmp_path: Path, command: list[str]) -> None:
+    env = {"LOG_LEVEL": "LOUD", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
+    result = run(*command, stdin=b"", env=env)
+    assert result.returncode != 0
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "LOG_LEVEL" in lines[0] and "LOUD" in lines[0], lines
+
+
+def test_log_level_is_validated_by_settings() -> None:
+    from bot.config import ConfigError, Settings
+
+    assert Settings.from_env({"LOG_LEVEL": "debug"}).log_level == 10
+    with pytest.raises(ConfigError, match="LOG_LEVEL"):
+        Settings.from_env({"LOG_LEVEL": "LOUD"})
+
+
+@pytest.mark.parametrize(
+    "base", ["http://127.0.0.1:99999/bot", "http://127.0.0.1:abc/bot", "http://127.0.0.1:1"]
+)
+def test_bad_base_url_is_a_configuration_error(tmp_path: Path, base: str) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "123456789:SECRETSECRETSECRET",
+        "TELEGRAM_BASE_URL": base,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+    }
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=20,
+        check=False,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BASE_URL" in lines[0], lines
+    assert b"SECRET" not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("bad", ["sqlite://nope", "mysql://x/y", "sqlite:///"])
