@@ -168,13 +168,13 @@ class Matcher:
         self._stop = {key_of(fold(clean_text(w))) for w in STOPWORDS} - {""}
         # a word of the field whose key meets a stopword's (seo and সে, bio and by) stays
         real_stops = {fold(clean_text(w)) for w in STOPWORDS}
+        phrases = [
+            *content.domain_words,
+            *(k for t in content.topics.values() for k in t.keywords),
+        ]
         self._kept = {
             folded
-            for phrase in (
-                *content.domain_words,
-                *(k for t in content.topics.values() for k in t.keywords),
-            )
-            for folded in map(fold, tokenize(clean_text(phrase)))
+            for folded in map(fold, set(tokenize(clean_text(" ".join(phrases)))))
             if folded not in real_stops and key_of(folded) in self._stop
         }
         self._fold_cache: dict[str, str] = {}
@@ -260,10 +260,11 @@ class Matcher:
         for topic_id, fields in terms_of.items():
             counts: Counter[str] = Counter()
             for name, texts in fields.items():
+                # counted in C, then scaled: a term's count in a field times its weight
+                field_counts = Counter(itertools.chain.from_iterable(texts))
                 weight = _FIELD_WEIGHTS[name]
-                for terms in texts:
-                    for term in terms:
-                        counts[term] += weight
+                for term, count in field_counts.items():
+                    counts[term] += count * weight
             tf[topic_id] = counts
         n_topics = len(tf)
         df: Counter[str] = Counter()
