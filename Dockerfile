@@ -1,5 +1,6 @@
-# The Telegram bot. Build: docker build -t outsourcing-bondhu .
-# Run:   docker run -e TELEGRAM_BOT_TOKEN=... -v bondhu-data:/data outsourcing-bondhu
+# The bot's web server (Telegram by polling or webhook, Messenger by webhook, /healthz, /metrics).
+# Build: docker build -t outsourcing-bondhu .
+# Run:   docker run -p 8080:8080 --env-file .env -v bondhu-data:/data outsourcing-bondhu
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -29,4 +30,9 @@ RUN pip install --no-cache-dir . \
 
 USER 10001:10001
 VOLUME ["/data"]
-CMD ["python", "main.py", "run"]
+EXPOSE 8080
+# slim images have no curl: ask /healthz with the standard library (200 = database reachable)
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8080')}/healthz\", timeout=4)"]
+# with only TELEGRAM_BOT_TOKEN set, serve polls Telegram; Messenger needs the webhook
+CMD ["python", "main.py", "serve"]

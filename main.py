@@ -1,8 +1,9 @@
-"""Entry point: ``python main.py [run|chat|ask|validate|push|migrate|unanswered]``.
+"""Entry point: ``python main.py [run|serve|chat|ask|validate|push|migrate|unanswered|…]``.
 
-With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set and the console
-chat in a terminal otherwise. Each sub-command calls one function; heavy imports happen only
-where needed, so ``ask`` answers without loading python-telegram-bot. Every failure ends as
+With no sub-command it runs the Telegram bot when TELEGRAM_BOT_TOKEN is set (the web server,
+``serve``, when WEBHOOK_BASE_URL is set too) and the console chat otherwise. Each
+sub-command calls one function; heavy imports happen only where needed,
+so ``ask`` answers without loading python-telegram-bot Every failure ends as
 one ``error: …`` line on stderr and exit status 1 (``entry``); the token is never printed.
 """
 
@@ -16,6 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from bot.logs import install_redaction, redact, setup_logging
 
@@ -34,15 +36,40 @@ def _settings():  # type: ignore[no-untyped-def]
     return Settings.from_env(os.environ)
 
 
-def cmd_validate(_: argparse.Namespace) -> int:
-    """Check the content files and print every problem with file and line."""
-    from faq.content import CONTENT_DIR, check_content
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check the content files and print every problem with file and line.
 
-    content, problems = check_content(CONTENT_DIR)
+    Facts checked more than ``--stale-days`` days ago are listed as warnings; they do not
+    change the exit status, since a fact is not wrong only because time has passed.
+    """
+    from faq.content import CONTENT_DIR, check_content, check_ui_texts, stale_facts, today
+
+    content, problems = check_content(args.content_dir or CONTENT_DIR)
+    problems += check_ui_texts()
     for problem in problems:
         print(problem)
+    on = today()
+    facts = content.facts()
+    stale = stale_facts(content, args.stale_days, on)
+    for fact in stale:
+        age = (on - fact.checked).days
+        print(
+            f"{fact.file}:{fact.line}: warning: fact checked {fact.checked.isoformat()} is "
+            f"{age} days old (limit {args.stale_days}); check it again at {fact.source}: "
+            f"“{fact.claim}”"
+        )
+    dates = sorted(f.checked for f in facts)
+    span = f", checked {dates[0].isoformat()} to {dates[-1].isoformat()}" if dates else ""
+    print(
+        f"stale-fact report: {len(facts)} dated fact(s){span}; {len(stale)} older than "
+        f"{args.stale_days} days"
+    )
     if problems:
-        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        lint = sum(p.lint for p in problems)
+        print(
+            f"{len(problems)} problem(s) found ({len(problems) - lint} error(s), {lint} lint)",
+            file=sys.stderr,
+        )
         return 1
     print(
         f"ok: {len(content.branches)} branches, {len(content.topics)} topics, "
@@ -102,8 +129,13 @@ def cmd_chat(_: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the Telegram bot (long polling), or the console chat when no token is set."""
+    """Run the Telegram bot (long polling), or the console chat when no token is set.
+
+    With WEBHOOK_BASE_URL or the Messenger settings, the web server runs instead (``serve``).
+    """
     settings = _settings()
+    if settings.webhook_base_url is not None or settings.messenger is not None:
+        return cmd_serve(args)
     if settings.token is None and not sys.stdin.isatty():
         from bot.errors import StartupError
 
@@ -125,13 +157,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fast_loop_factory():  # type: ignore[no-untyped-def]
+    """Return uvloop's loop factory when it is installed (a cheaper event loop), else None."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def cmd_serve(_: argparse.Namespace) -> int:
     """Run the web server with every configured channel (webhooks, health, metrics)."""
     from bot.serve import serve
 
     settings = _settings()
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is a normal stop
-        asyncio.run(serve(settings))
+    with (
+        contextlib.suppress(KeyboardInterrupt),  # Ctrl-C is a normal stop
+        asyncio.Runner(loop_factory=_fast_loop_factory()) as runner,
+    ):
+        runner.run(serve(settings))
+    return 0
+
+
+def cmd_messenger_setup(_: argparse.Namespace) -> int:
+    """Set the Messenger Page's Get Started button and persistent menu (idempotent)."""
+    settings = _settings()
+    if settings.messenger is None:
+        sys.exit(
+            "configuration error: MESSENGER_PAGE_ACCESS_TOKEN, MESSENGER_APP_SECRET and "
+            "MESSENGER_VERIFY_TOKEN must be set (see README.md)"
+        )
+    from bot.messenger_bot import messenger_setup
+    from handlers.messenger.graph import GraphError
+
+    try:
+        changed = asyncio.run(messenger_setup(settings))
+    except GraphError as exc:
+        sys.exit(f"messenger-setup failed: {exc}")
+    print("messenger profile set" if changed else "messenger profile already up to date")
     return 0
 
 
@@ -229,10 +292,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Telegram bot (console chat without a token)")
     sub.add_parser("serve", help="run the web server: webhooks, /healthz, /metrics")
     sub.add_parser("chat", help="chat with the bot in the terminal")
+    sub.add_parser(
+        "messenger-setup", help="set the Messenger Get Started button and persistent menu"
+    )
     ask = sub.add_parser("ask", help="match a question and print JSON")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--jsonl", action="store_true", help="one question per stdin line")
-    sub.add_parser("validate", help="check the content files")
+    validate = sub.add_parser("validate", help="check the content files")
+    validate.add_argument(
+        "--stale-days",
+        type=int,
+        default=180,
+        metavar="N",
+        help="warn about facts last checked more than N days ago (default 180)",
+    )
+    validate.add_argument(
+        "--content-dir", type=Path, default=None, help="content directory (default faq/content)"
+    )
     push = sub.add_parser("push", help="one delivery round of the daily lesson")
     push.add_argument("--now", action="store_true", help="treat every delivery time as reached")
     sub.add_parser("migrate", help="create or upgrade the database")
@@ -259,6 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ask": cmd_ask,
         "validate": cmd_validate,
         "push": cmd_push,
+        "messenger-setup": cmd_messenger_setup,
         "migrate": cmd_migrate,
         "copy-db": cmd_copy_db,
         "unanswered": cmd_unanswered,

@@ -1,6 +1,6 @@
 """Throughput and latency of the Telegram bot through a fake Bot API that answers in 100 ms.
 
-    python bench/telegram_load.py [--users 1000] [--rate 220] [--seconds 10]
+    python bench/telegram_load.py [--users 1000] [--rate 220] [--seconds 10] [--webhook]
 
 The bot runs as its own process (``python main.py`` with TELEGRAM_BASE_URL pointing at the
 fake server in this process), exactly as deployed. Updates from ``--users`` distinct users
@@ -8,7 +8,14 @@ fake server in this process), exactly as deployed. Updates from ``--users`` dist
 each update the time from its arrival in the fake's queue to the bot's reply reaching the
 fake is measured. The same load is then offered to a baseline: the same bot with
 python-telegram-bot's default of one update at a time (BOT_CONCURRENCY=1), for three
-seconds of load and fifteen of patience, since it cannot keep up.
+seconds of load and fifteen of patience, since it cannot keep up. With ``--webhook`` the same
+load also goes through the webhook (``WEBHOOK_BASE_URL`` set: the fake posts each update to
+``POST /telegram`` of the bot's web server, up to 40 at once, each chat in order), in the
+same run, after the polling figure.
+
+The fake has no send limit here, so the bot's outgoing limiter is opened wide
+(``TELEGRAM_SEND_RATE=1000``): this measures how fast updates are handled, not Telegram's
+30 messages/s (see ``bench/telegram_faults.py`` for that).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import asyncio
 import contextlib
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +38,13 @@ from common import HELDOUT, ROOT, SHARED_SAMPLE, load_tsv, peak_rss_mb
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "424242:bench-token"
+SECRET = "bench-webhook-secret-0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _proc_stats(pid: int) -> tuple[float, float]:
@@ -41,7 +56,12 @@ def _proc_stats(pid: int) -> tuple[float, float]:
 
 
 async def run_load(
-    concurrency: int, users: int, rate: float, seconds: float, patience: float = 60.0
+    concurrency: int,
+    users: int,
+    rate: float,
+    seconds: float,
+    patience: float = 60.0,
+    webhook: bool = False,
 ) -> dict[str, float]:
     questions = [q for p in (SHARED_SAMPLE, HELDOUT) if p.exists() for q, _ in load_tsv(p)]
     rng = random.Random(1)
@@ -53,13 +73,24 @@ async def run_load(
                 "TELEGRAM_BASE_URL": tg.base_url,
                 "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
                 "BOT_CONCURRENCY": str(concurrency),
+                "TELEGRAM_SEND_RATE": "1000",
                 "LOG_LEVEL": "WARNING",
             }
+            if webhook:
+                port = _free_port()
+                env |= {
+                    "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
+                    "TELEGRAM_WEBHOOK_SECRET": SECRET,
+                    "HOST": "127.0.0.1",
+                    "PORT": str(port),
+                }
             bot = subprocess.Popen([sys.executable, "main.py"], cwd=ROOT, env=env)
             try:
                 await tg.wait_for(
                     lambda t: any(c.method == "setMyCommands" for c in t.calls), timeout=30
                 )
+                if webhook:
+                    await tg.wait_for(lambda t: t.webhook is not None, timeout=30)
                 await asyncio.sleep(0.5)
                 cpu_before, _ = _proc_stats(bot.pid)
                 own_before = time.process_time()
@@ -123,17 +154,22 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=220.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--webhook", action="store_true", help="also offer the load through the webhook"
+    )
     args = parser.parse_args()
     print(
         f"{args.users} users, {args.rate:.0f} updates/s offered for {args.seconds:.0f} s, "
         "fake Bot API answering every call after 100 ms"
     )
-    runs = (
-        ("bot", args.concurrency, args.seconds, 60.0),
-        ("baseline (1 at a time)", 1, min(args.seconds, 3.0), 15.0),
-    )
-    for label, concurrency, seconds, patience in runs:
-        r = asyncio.run(run_load(concurrency, args.users, args.rate, seconds, patience))
+    runs = [("bot (long polling)", args.concurrency, args.seconds, 60.0, False)]
+    if args.webhook:
+        runs.append(("bot (webhook)", args.concurrency, args.seconds, 60.0, True))
+    runs.append(("baseline (1 at a time)", 1, min(args.seconds, 3.0), 15.0, False))
+    for label, concurrency, seconds, patience, webhook in runs:
+        r = asyncio.run(
+            run_load(concurrency, args.users, args.rate, seconds, patience, webhook=webhook)
+        )
         print(
             f"{label:<24} handled {r['handled']}/{r['offered']}  "
             f"throughput {r['throughput']:.0f} updates/s  "

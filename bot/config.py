@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from db.urls import redact_url
 __all__ = [
     "LOG_LEVELS",
     "ConfigError",
+    "MessengerSettings",
     "Settings",
     "is_postgres",
     "log_level",
@@ -22,7 +24,10 @@ __all__ = [
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.sqlite3"
+DEFAULT_GRAPH_URL = "https://graph.facebook.com/v25.0"
 LOG_LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
+MIN_SECRET = 16
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{16,256}")  # what Telegram accepts as secret_token
 
 
 class ConfigError(ValueError):
@@ -88,10 +93,15 @@ class Settings:
     log_level: int
     log_user_content: bool
     question_retention_days: int
+    send_rate: float = 28.0
     host: str = "0.0.0.0"
     port: int = 8080
+    webhook_base_url: str | None = None  # set: Telegram through a webhook, not polling
+    webhook_secret: str | None = None
+    webhook_max_connections: int = 40
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = 10
+    messenger: MessengerSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -134,16 +144,118 @@ class Settings:
             log_level=log_level(env),
             log_user_content=log_user_content(env),
             question_retention_days=_int(env, "QUESTION_RETENTION_DAYS", 90, 1, 3650),
+            # Telegram: about 30 messages/s per bot; more only against a server without limits
+            send_rate=float(_int(env, "TELEGRAM_SEND_RATE", 28, 1, 1000)),
             host=env.get("HOST", "").strip() or "0.0.0.0",
             port=_int(env, "PORT", 8080, 1, 65535),
             database_url=database_url,
             database_pool_size=_int(env, "DATABASE_POOL_SIZE", 10, 1, 200),
+            **_webhook(env),
+            messenger=MessengerSettings.from_env(env),
         )
+
+    @property
+    def telegram_webhook_url(self) -> str | None:
+        """Return the URL Telegram posts updates to, if webhook mode is on."""
+        return None if self.webhook_base_url is None else f"{self.webhook_base_url}/telegram"
 
     @property
     def database_dir(self) -> Path | None:
         """Return the folder the database lives in, if it is a file."""
         return None if self.database_path == ":memory:" else Path(self.database_path).parent
+
+
+def _webhook(env: Mapping[str, str]) -> dict[str, object]:
+    """Read WEBHOOK_BASE_URL and what Telegram's webhook mode then requires."""
+    base = env.get("WEBHOOK_BASE_URL", "").strip().rstrip("/") or None
+    secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+    connections = _int(env, "WEBHOOK_MAX_CONNECTIONS", 40, 1, 100)
+    if base is None:
+        return {"webhook_max_connections": connections}
+    if not base.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"WEBHOOK_BASE_URL must be the public https:// address of this server "
+            f"(for example https://bot.example.com), not {base!r}"
+        )
+    if base.startswith("http://"):
+        host = base[len("http://") :].split("/", 1)[0].split(":", 1)[0]
+        if host not in ("127.0.0.1", "localhost"):
+            raise ConfigError(
+                "WEBHOOK_BASE_URL must start with https:// (Telegram posts only to HTTPS)"
+            )
+    if not env.get("TELEGRAM_BOT_TOKEN", "").strip():
+        # Messenger alone: nothing of Telegram's is needed
+        return {"webhook_base_url": base, "webhook_max_connections": connections}
+    if secret is None or len(secret) < MIN_SECRET:
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET is required with WEBHOOK_BASE_URL: at least "
+            f"{MIN_SECRET} characters of A-Z, a-z, 0-9, _ and - (for example the output of "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    if not _SECRET_RE.fullmatch(secret):
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET may contain only A-Z, a-z, 0-9, _ and - "
+            "(at most 256 characters)"
+        )
+    return {
+        "webhook_base_url": base,
+        "webhook_secret": secret,
+        "webhook_max_connections": connections,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class MessengerSettings:
+    """The Messenger channel: on when the Page token and the app secret are both set."""
+
+    page_token: str
+    app_secret: str
+    verify_token: str
+    graph_url: str = DEFAULT_GRAPH_URL
+    send_rate: float = 240.0  # Graph calls per second for the Page (Meta allows 250)
+    concurrency: int = 64  # events handled at once (each user's events stay in order)
+    retry_seconds: float = 600.0  # how long a reply is retried while Graph fails
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MessengerSettings | None:
+        """Return the settings, None when the channel is off; ConfigError if half set."""
+        token = env.get("MESSENGER_PAGE_ACCESS_TOKEN", "").strip()
+        secret = env.get("MESSENGER_APP_SECRET", "").strip()
+        if not token:
+            return None
+        if not secret:
+            # fail closed: without the secret no webhook call can be verified
+            raise ConfigError(
+                "MESSENGER_PAGE_ACCESS_TOKEN is set but MESSENGER_APP_SECRET is not: the "
+                "Messenger webhook cannot verify X-Hub-Signature-256 without the app secret "
+                "(Meta App Dashboard → Settings → Basic → App secret)"
+            )
+        verify = env.get("MESSENGER_VERIFY_TOKEN", "").strip()
+        if not verify:
+            raise ConfigError(
+                "MESSENGER_VERIFY_TOKEN is not set: choose a random string and enter the same "
+                "one as the Verify token of the webhook in the Meta App Dashboard"
+            )
+        return cls(
+            page_token=token,
+            app_secret=secret,
+            verify_token=verify,
+            graph_url=_url(env, "MESSENGER_GRAPH_URL", DEFAULT_GRAPH_URL) or DEFAULT_GRAPH_URL,
+            send_rate=float(_int(env, "MESSENGER_SEND_RATE", 240, 1, 249)),
+            concurrency=_int(env, "MESSENGER_CONCURRENCY", 64, 1, 512),
+            retry_seconds=float(_int(env, "MESSENGER_RETRY_SECONDS", 600, 1, 86400)),
+        )
+
+
+def _url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    raw = env.get(name, "").strip().rstrip("/")
+    if not raw:
+        return default
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{name} must start with https:// (or http:// for a local fake): {raw!r}"
+        )
+    return raw
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

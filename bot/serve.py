@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 
 import uvicorn
 
 from bot.config import ConfigError, Settings
 from bot.push import scheduler_tick
 from bot.scheduling import Scheduler
-from bot.services import Services, open_services
+from bot.services import Services, open_services, settle_memory
 from bot.web import WebChannel, build_web_app
 
 __all__ = ["configured_channels", "serve"]
 
 logger = logging.getLogger(__name__)
+SWITCH_INTERVAL = 0.0005
 
 
 def configured_channels(settings: Settings, services: Services) -> list[WebChannel]:
@@ -25,12 +27,21 @@ def configured_channels(settings: Settings, services: Services) -> list[WebChann
         from bot.telegram_bot import TelegramChannel
 
         channels.append(TelegramChannel.build(settings, services))
+    if settings.messenger is not None:
+        from bot.messenger_bot import build_messenger
+
+        channels.append(build_messenger(settings, services))
     return channels
 
 
 async def serve(settings: Settings) -> None:
     """Serve HTTP on HOST:PORT until SIGINT/SIGTERM (uvicorn handles the signals)."""
+    # aiosqlite runs every query on a thread that needs the GIL for each step; with the
+    # default 5 ms switch interval a busy event loop makes each query wait that long
+    # (measured: the webhook's insert took 50-100 ms under load), so hand the GIL over sooner
+    sys.setswitchinterval(SWITCH_INTERVAL)
     services = await open_services(settings)
+    settle_memory()
     channels = configured_channels(settings, services)
     if not channels:
         await services.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +19,14 @@ from faq.match import Matcher
 from faq.model import Content
 
 __all__ = [
+    "WINDOWED_CHANNELS",
     "Services",
     "apply_retention",
     "build_understanding",
     "open_course",
     "open_services",
     "open_storage",
+    "settle_memory",
 ]
 
 logger = logging.getLogger(__name__)
@@ -45,6 +48,10 @@ class Services:
     async def close(self) -> None:
         """Release the database connection."""
         await self.store.close()
+
+
+# channels that may message a user only within 24 hours of the user's last message
+WINDOWED_CHANNELS = frozenset({"messenger"})
 
 
 def build_understanding(content: Content | None = None) -> Understanding:
@@ -85,8 +92,30 @@ async def open_services(
         store,
         clock=clock or _clock(settings),
         default_hour=settings.lesson_hour,
+        windowed_channels=WINDOWED_CHANNELS,
     )
     return Services(content, store, conversation)
+
+
+# collect the youngest generation after 20,000 allocations instead of 700: an update or a
+# webhook event allocates thousands of short-lived objects (HTTP parsing, JSON, httpx), and
+# with the default each paid for several collections (bench/messenger_load.py)
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def settle_memory() -> None:
+    """Keep the long-lived content and matcher index out of the garbage collector's walks.
+
+    For a long-running bot process, once its services are open (never in tests, which open
+    many services in one process: frozen objects are never freed).
+
+    They are hundreds of thousands of objects that live as long as the process; left in the
+    collected generations, every full collection walks them all and stalls the event loop
+    (webhook answers waited up to ~200 ms under load).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def open_course(settings: Settings, store: Storage, content: Content | None = None) -> Course:

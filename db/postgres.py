@@ -331,6 +331,24 @@ class PostgresStore:
             )
         return status.endswith(" 1")
 
+    async def hold_lesson(self, user_id: int, today: date) -> None:
+        """Count today's lesson as offered, not sent: rounds skip the user until tomorrow."""
+        await self._execute(
+            "UPDATE subscriptions SET last_sent_on = $1, claim_round = NULL, claim_on = NULL"
+            " WHERE user_id = $2",
+            today.isoformat(),
+            user_id,
+        )
+
+    async def set_last_inbound(self, channel: str, external_id: str, when: str) -> None:
+        """Set when a user last wrote (ISO time, UTC). For tests and benchmarks."""
+        await self._execute(
+            "UPDATE users SET last_inbound_at = $1 WHERE channel = $2 AND external_id = $3",
+            when,
+            channel,
+            external_id,
+        )
+
     async def delivered_days(self, user_id: int) -> set[int]:
         """Return the course days whose lesson the user has received."""
         rows = await self._fetch("SELECT day FROM deliveries WHERE user_id = $1", user_id)
@@ -382,6 +400,38 @@ class PostgresStore:
             _now(),
         )
         return changed > 0
+
+    async def inbox_put_many(self, channel: str, events: list[tuple[str, str]]) -> set[str]:
+        """Store (event id, payload) pairs in one statement; return the ids new to the inbox.
+
+        Concurrent replicas storing the same id: the primary key lets exactly one insert it.
+        """
+        unique: dict[str, str] = {}
+        for event_id, payload in events:
+            unique.setdefault(event_id, payload)
+        if not unique:
+            return set()
+        rows = await self._fetch(
+            "INSERT INTO inbox (channel, event_id, payload, received_at)"
+            " SELECT $1, e, p, $4"
+            " FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(e, p, n)"
+            " ORDER BY n ON CONFLICT (channel, event_id) DO NOTHING RETURNING event_id",
+            channel,
+            list(unique),
+            list(unique.values()),
+            _now(),
+        )
+        return {str(r[0]) for r in rows}
+
+    async def inbox_done_many(self, channel: str, event_ids: list[str]) -> None:
+        """Mark events handled in one statement and forget their payloads."""
+        await self._execute(
+            "UPDATE inbox SET done_at = $1, payload = '' WHERE channel = $2"
+            " AND event_id = ANY($3::text[])",
+            _now(),
+            channel,
+            list(event_ids),
+        )
 
     async def inbox_done(self, channel: str, event_id: str) -> None:
         """Mark an event handled (its replies were sent) and forget its payload."""

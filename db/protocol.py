@@ -136,6 +136,10 @@ class ConversationStorage(Protocol):
         """Return the course days whose lesson the user has received."""
         ...
 
+    async def hold_lesson(self, user_id: int, today: date) -> None:
+        """Count today's lesson as offered, not sent: rounds skip the user until tomorrow."""
+        ...
+
     async def record_quiz_answer(
         self, user_id: int, day: int, option: int, correct: bool, today: date
     ) -> bool:
@@ -212,8 +216,16 @@ class InboxStorage(Protocol):
         """Store an event; False if this (channel, event id) was seen before (a duplicate)."""
         ...
 
+    async def inbox_put_many(self, channel: str, events: list[tuple[str, str]]) -> set[str]:
+        """Store (event id, payload) pairs in one transaction; return the ids new to the inbox."""
+        ...
+
     async def inbox_done(self, channel: str, event_id: str) -> None:
         """Mark an event handled (its replies were sent) and forget its payload."""
+        ...
+
+    async def inbox_done_many(self, channel: str, event_ids: list[str]) -> None:
+        """Mark events handled in one transaction and forget their payloads."""
         ...
 
     async def inbox_pending(self, channel: str, limit: int = 1000) -> list[tuple[str, str]]:

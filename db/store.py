@@ -136,9 +136,10 @@ class Store:
         Clears the blocked flag (the user wrote, so they can be reached); returns the id.
         """
         now = _now()
-        async with (
-            self._lock,
-            self._conn.execute(
+        async with self._lock:
+            # one round trip to the database thread (execute + fetch + close in one call):
+            # every message passes here while holding the lock
+            rows = await self._conn.execute_fetchall(
                 "INSERT INTO users (channel, external_id, first_name, language, created_at,"
                 " last_seen, last_inbound_at, blocked) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
                 " ON CONFLICT(channel, external_id) DO UPDATE SET"
@@ -146,10 +147,8 @@ class Store:
                 " last_seen = excluded.last_seen, last_inbound_at = excluded.last_inbound_at,"
                 " blocked = 0 RETURNING id",
                 (channel, external_id, first_name[:100], language, now, now, now),
-            ) as cur,
-        ):
-            row = await cur.fetchone()
-        assert row is not None
+            )
+        row = next(iter(rows))
         return int(row[0])
 
     async def user_id_for(self, channel: str, external_id: str) -> int | None:
@@ -297,12 +296,12 @@ class Store:
 
     async def get_subscription(self, user_id: int) -> Subscription | None:
         """Return the user's subscription, active or not, if they ever subscribed."""
-        async with self._conn.execute(
+        rows = await self._conn.execute_fetchall(
             "SELECT user_id, active, hour, next_day, last_sent_on FROM subscriptions"
             " WHERE user_id = ?",
             (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         return Subscription(row[0], bool(row[1]), row[2], row[3], row[4]) if row else None
 
     async def subscribe(self, user_id: int, hour: int) -> bool:
@@ -369,6 +368,18 @@ class Store:
             )
             return fresh
 
+    async def hold_lesson(self, user_id: int, today: date) -> None:
+        """Count today's lesson as offered, not sent: rounds skip the user until tomorrow.
+
+        The course does not advance; the next lesson is still the same one.
+        """
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE subscriptions SET last_sent_on = ?, claim_round = NULL, claim_on = NULL"
+                " WHERE user_id = ?",
+                (today.isoformat(), user_id),
+            )
+
     async def delivered_days(self, user_id: int) -> set[int]:
         """Return the course days whose lesson the user has received."""
         async with self._conn.execute(
@@ -420,6 +431,43 @@ class Store:
                 (channel, event_id, payload, _now()),
             )
             return cur.rowcount > 0
+
+    async def inbox_put_many(self, channel: str, events: list[tuple[str, str]]) -> set[str]:
+        """Store (event id, payload) pairs in one transaction; return the ids new to the inbox.
+
+        A repeat, stored before or earlier in the same list, is not new.
+        """
+        now = _now()
+        async with self._tx() as conn:
+            seen: set[str] = set()
+            ids = [event_id for event_id, _ in events]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                cur = await conn.execute(
+                    f"SELECT event_id FROM inbox WHERE channel = ? AND event_id IN ({marks})",
+                    (channel, *chunk),
+                )
+                seen.update(str(row[0]) for row in await cur.fetchall())
+            rows = []
+            for event_id, payload in events:
+                if event_id not in seen:
+                    seen.add(event_id)
+                    rows.append((channel, event_id, payload, now))
+            await conn.executemany(
+                "INSERT INTO inbox (channel, event_id, payload, received_at) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+        return {row[1] for row in rows}
+
+    async def inbox_done_many(self, channel: str, event_ids: list[str]) -> None:
+        """Mark events handled in one transaction and forget their payloads."""
+        now = _now()
+        async with self._tx() as conn:
+            await conn.executemany(
+                "UPDATE inbox SET done_at = ?, payload = '' WHERE channel = ? AND event_id = ?",
+                [(now, channel, event_id) for event_id in event_ids],
+            )
 
     async def inbox_done(self, channel: str, event_id: str) -> None:
         """Mark an event handled (its replies were sent) and forget its payload."""
@@ -559,6 +607,14 @@ class Store:
                 "UPDATE subscriptions SET active = 0, last_sent_on = ?, claim_round = NULL,"
                 " claim_on = NULL WHERE user_id = ?",
                 (today.isoformat(), user_id),
+            )
+
+    async def set_last_inbound(self, channel: str, external_id: str, when: str) -> None:
+        """Set when a user last wrote (ISO time, UTC). For tests and benchmarks."""
+        async with self._lock:
+            await self._conn.execute(
+                "UPDATE users SET last_inbound_at = ? WHERE channel = ? AND external_id = ?",
+                (when, channel, external_id),
             )
 
     async def count_deliveries_on(self, today: date) -> int:

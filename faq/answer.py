@@ -79,6 +79,7 @@ class Decision:
     score: float
     alternatives: tuple[str, ...]  # the next-ranked topics (for `ask`), up to three
     suggestions: tuple[str, ...] = ()  # what a "did you mean" reply offers (UNSURE only)
+    greeting: str = ""  # GREETING only: which greeting to mirror ("salam"…; "" is neutral)
 
     def as_json(self) -> dict[str, object]:
         """Return the ``ask`` command's JSON object."""
@@ -102,7 +103,23 @@ _SMALLTALK_WORDS = {
     Kind.BYE: "bye goodbye allah hafez khuda hafez বিদায় আল্লাহ হাফেজ খোদা হাফেজ টাটা",
     Kind.HELP: "help menu start /help হেল্প সাহায্য মেনু",
 }
-_FILLER = "you vai bhai ভাই আপু apu sir স্যার very much so onek অনেক to তো a the"
+# Which greeting the user sent, so the reply can mirror it (texts.greeting). A message
+# with several greetings gets the first style in this order: "hello, assalamualaikum" is
+# answered with the salam. Words not listed (hi, hello, good, শুভ…) get a neutral reply.
+_GREETING_STYLES = (
+    (
+        "salam",
+        "salam assalamualaikum assalamu alaikum asalamualaikum slm walaikum "
+        "সালাম আসসালামু আলাইকুম আসসালামুয়ালাইকুম",
+    ),
+    ("namaskar", "namaskar nomoskar নমস্কার"),
+    ("adab", "adab আদাব"),
+    ("morning", "morning সকাল"),
+    ("evening", "evening সন্ধ্যা"),
+)
+_FILLER = (
+    "you vai bhai ভাই আপু apu apa আপা dada দাদা didi দিদি sir স্যার very much so onek অনেক to তো a the"
+)
 _EMOJI_ONLY = re.compile(r"^[\W_]+$")
 _MARKUP = re.compile(r"<[^<>]{0,60}>|[*_`~|]")
 
@@ -133,6 +150,15 @@ class Understanding:
             for word in tokenize(clean_text(words)):
                 self._smalltalk.setdefault(skeleton(word), kind)
         self._filler = {skeleton(w) for w in tokenize(clean_text(_FILLER))}
+        self._greeting_style: dict[str, tuple[int, str]] = {}
+        for rank, (style, words) in enumerate(_GREETING_STYLES):
+            for word in tokenize(clean_text(words)):
+                self._greeting_style.setdefault(skeleton(word), (rank, style))
+
+    def _greeting(self, words: list[str]) -> str:
+        """Return the style of greeting among ``words`` ("" when none is particular)."""
+        found = [self._greeting_style.get(skeleton(w)) for w in words]
+        return min((f for f in found if f is not None), default=(0, ""))[1]
 
     def _smalltalk_kind(self, words: list[str]) -> Kind | None:
         kinds = []
@@ -161,6 +187,8 @@ class Understanding:
             return Decision(Kind.EMPTY, None, 0.0, ())
         if len(words) <= 6:
             kind = self._smalltalk_kind(words)
+            if kind is Kind.GREETING:
+                return Decision(kind, None, 0.0, (), greeting=self._greeting(words))
             if kind is not None:
                 return Decision(kind, None, 0.0, ())
         found = self.matcher.features(text)

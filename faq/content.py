@@ -5,25 +5,35 @@ Every problem is reported with its file and line, so an editor who broke a file 
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from faq.model import Branch, Content, Lesson, Quiz, Topic
+from faq.lint import find_placeholders, lint_explanations, lint_text, quiz_balance
+from faq.model import Branch, Content, Fact, Lesson, Quiz, Topic
 
 __all__ = [
     "CONTENT_DIR",
     "REQUIRED_TOPICS",
+    "TEXTS_FILE",
     "ContentError",
     "Problem",
     "check_content",
+    "check_ui_texts",
     "load_content",
+    "stale_facts",
+    "today",
 ]
 
 CONTENT_DIR = Path(__file__).with_name("content")
+TEXTS_FILE = Path(__file__).with_name("texts.py")
 
 # The ids that links, analytics, lessons and evaluation refer to (shared/spec/topics.md).
 REQUIRED_TOPICS: dict[str, tuple[str, ...]] = {
@@ -70,13 +80,23 @@ MAX_EXPLANATION = 250
 MAX_RELATED = 4
 
 
+def today() -> date:
+    """Return today's date in Bangladesh, where the content is checked and read."""
+    return datetime.now(ZoneInfo("Asia/Dhaka")).date()
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a content file."""
+    """One thing wrong with a content file.
+
+    ``lint`` problems (quotation marks, spelling, quiz design) fail ``validate`` but do not
+    stop the bot from loading the content; every other problem does.
+    """
 
     file: Path
     line: int
     message: str
+    lint: bool = False
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
@@ -120,6 +140,32 @@ class _Source:
         """Return the line where ``key = …`` is set at or after ``start``."""
         return self.line_of(rf"^\s*{re.escape(key)}\s*=", start)
 
+    def locate(self, start: int, value: str, offset: int) -> int:
+        """Return the line at or after ``start`` that holds ``value[offset]``.
+
+        The text around the offset (up to a line break or a TOML escape) is looked up in
+        the file, so this works for one-line strings, multi-line strings and list items.
+        """
+        if not hasattr(self, "_nfc_lines"):
+            self._nfc_lines = [unicodedata.normalize("NFC", line) for line in self.lines]
+        stop = re.compile(r'[\n"\\]')
+        before = stop.split(value[max(0, offset - 24) : offset])[-1].strip()
+        after = stop.split(value[offset + 1 : offset + 25])[0].strip()
+        # long snippets first; shorter ones when the text wraps inside the snippet
+        for size in (24, 10, 5):
+            for snippet in (before[-size:].strip(), after[:size].strip()):
+                if len(snippet) < 3:
+                    continue
+                for number in range(max(start, 1), len(self._nfc_lines) + 1):
+                    if snippet in self._nfc_lines[number - 1]:
+                        return number
+        return start
+
+
+def _squash(text: str) -> str:
+    """Collapse runs of white space, so a claim may wrap where the answer wraps."""
+    return " ".join(text.split())
+
 
 def _nfc(value: Any) -> Any:
     if isinstance(value, str):
@@ -129,12 +175,111 @@ def _nfc(value: Any) -> Any:
     return value
 
 
-class _Checker:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
+FACT_KEYS = ("claim", "checked", "source")
 
-    def add(self, src: _Source, line: int, message: str) -> None:
-        self.problems.append(Problem(src.path, line, message))
+
+class _Checker:
+    def __init__(self, on: date, lint: bool) -> None:
+        self.problems: list[Problem] = []
+        self.today = on
+        self.lint = lint
+
+    def add(self, src: _Source, line: int, message: str, *, lint: bool = False) -> None:
+        self.problems.append(Problem(src.path, line, message, lint))
+
+    def voice(self, src: _Source, start: int, value: str, what: str) -> None:
+        """Lint a text in the bot's own voice; report each finding on its own line."""
+        seen: set[tuple[int, str]] = set()
+        for found in lint_text(value) if self.lint else find_placeholders(value):
+            line = src.locate(start, value, found.offset)
+            if (line, found.message) in seen:
+                continue  # one report per line is enough to find it
+            seen.add((line, found.message))
+            placeholder = found.message.startswith("placeholder")
+            self.add(src, line, f"{what}: {found.message}", lint=not placeholder)
+
+    def facts(
+        self, src: _Source, raw: dict[str, Any], line: int, header: str, body: str, what: str
+    ) -> tuple[Fact, ...]:
+        """Read the ``[[topic.facts]]`` or ``[[lesson.facts]]`` tables of one entry."""
+        items = raw.get("facts", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            self.add(src, line, f"{what}: 'facts' must be written as [[{header}]] tables")
+            return ()
+        facts = []
+        flat_body = _squash(body)
+        cursor = line
+        header_re = rf"^\s*\[\[\s*{re.escape(header)}\s*\]\]"
+        for item in items:
+            fline = src.line_of(header_re, cursor)
+            cursor = fline + 1
+            fact = self._fact(src, item, fline, flat_body, f"{what}: fact")
+            if fact is not None:
+                facts.append(fact)
+        return tuple(facts)
+
+    def _fact(
+        self, src: _Source, item: dict[str, Any], fline: int, flat_body: str, what: str
+    ) -> Fact | None:
+        ok = True
+        for key in item:
+            if key not in FACT_KEYS:
+                self.add(
+                    src,
+                    src.key_line(key, fline),
+                    f"{what}: unknown key {key!r} (a fact has claim, checked and source)",
+                )
+                ok = False
+        claim = _nfc(item.get("claim"))
+        cline = src.key_line("claim", fline) if "claim" in item else fline
+        if not isinstance(claim, str) or not claim:
+            self.add(src, cline, f"{what}: 'claim' is missing or empty")
+            ok = False
+        elif _squash(claim) not in flat_body:
+            self.add(
+                src,
+                cline,
+                f"{what}: the claim “{claim}” does not occur word for word in the text it "
+                "belongs to",
+            )
+            ok = False
+        checked = item.get("checked")
+        dline = src.key_line("checked", fline) if "checked" in item else fline
+        if checked is None:
+            self.add(src, dline, f"{what}: 'checked' (the date it was last checked) is missing")
+            ok = False
+        elif not isinstance(checked, date) or isinstance(checked, datetime):
+            self.add(
+                src,
+                dline,
+                f"{what}: 'checked' must be a TOML date such as 2026-12-02 (no quotes, no "
+                f"time), not {checked!r}",
+            )
+            ok = False
+        elif checked > self.today:
+            self.add(src, dline, f"{what}: 'checked' {checked.isoformat()} is in the future")
+            ok = False
+        source = item.get("source")
+        sline = src.key_line("source", fline) if "source" in item else fline
+        if not isinstance(source, str) or not source:
+            self.add(src, sline, f"{what}: 'source' (an https URL) is missing")
+            ok = False
+        else:
+            parts = urlsplit(source)
+            if (
+                parts.scheme != "https"
+                or "." not in parts.netloc
+                or any(c.isspace() for c in source)
+            ):
+                self.add(
+                    src,
+                    sline,
+                    f"{what}: 'source' must be an https:// URL with a host, not {source!r}",
+                )
+                ok = False
+        if not ok:
+            return None
+        return Fact(claim=claim, checked=checked, source=source, file=src.path, line=fline)
 
     def text(
         self,
@@ -145,12 +290,16 @@ class _Checker:
         low: int,
         high: int,
         what: str,
+        *,
+        voice: bool = True,
     ) -> str:
         value = _nfc(table.get(key))
         where = src.key_line(key, line) if key in table else line
         if not isinstance(value, str) or not value:
             self.add(src, where, f"{what}: '{key}' is missing or empty")
             return ""
+        if voice:
+            self.voice(src, where, value, f"{what}: '{key}'")
         if not low <= len(value) <= high:
             self.add(
                 src, where, f"{what}: '{key}' has {len(value)} characters (allowed {low}–{high})"
@@ -184,6 +333,7 @@ def _load_topics(
     branches: list[Branch] = []
     topics: dict[str, Topic] = {}
     where: dict[str, tuple[_Source, int]] = {}
+    orders: dict[int, str] = {}
     for path in files:
         src = _Source(path, check.problems)
         if not src.data:
@@ -202,7 +352,22 @@ def _load_topics(
             check.add(src, src.key_line("id", line), f"duplicate branch id {branch_id!r}")
         title = check.text(src, head, "title", line, 1, MAX_TITLE, f"branch {branch_id}")
         intro = check.text(src, head, "intro", line, 1, 300, f"branch {branch_id}")
-        order = head.get("order", 99)
+        order = head.get("order")
+        oline = src.key_line("order", line) if "order" in head else line
+        if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+            check.add(
+                src,
+                oline,
+                f"branch {branch_id}: 'order' must be a whole number from 1 (its place in the "
+                "main menu)",
+            )
+            order = 99
+        elif order in orders:
+            check.add(
+                src, oline, f"branch {branch_id}: order {order} is also branch {orders[order]}'s"
+            )
+        else:
+            orders[order] = str(branch_id)
         ids: list[str] = []
         cursor = line
         for raw in src.data.get("topic", []):
@@ -221,21 +386,24 @@ def _load_topics(
                     f"duplicate topic id {topic_id!r} (first in {first[0].path}:{first[1]})",
                 )
                 continue
+            title = check.text(src, raw, "title", tline, 1, MAX_TITLE, what)
+            answer = check.text(src, raw, "answer", tline, MIN_ANSWER, MAX_ANSWER, what)
             topic = Topic(
                 id=topic_id,
                 branch_id=branch_id,
-                title=check.text(src, raw, "title", tline, 1, MAX_TITLE, what),
-                answer=check.text(src, raw, "answer", tline, MIN_ANSWER, MAX_ANSWER, what),
+                title=title,
+                answer=answer,
                 examples=check.strings(src, raw, "examples", tline, 3, what),
                 keywords=check.strings(src, raw, "keywords", tline, 3, what),
                 related=check.strings(src, raw, "related", tline, 1, what),
+                facts=check.facts(src, raw, tline, "topic.facts", answer, what),
             )
             topics[topic_id] = topic
             where[topic_id] = (src, tline)
             ids.append(topic_id)
         if not ids:
             check.add(src, line, f"branch {branch_id} has no topics")
-        branches.append(Branch(branch_id, title, intro, int(order), tuple(ids)))
+        branches.append(Branch(branch_id, title, intro, order, tuple(ids)))
     branches.sort(key=lambda b: (b.order, b.id))
     return branches, topics, where
 
@@ -276,6 +444,7 @@ def _check_tree(
 
 def _load_lessons(files: list[Path], topics: dict[str, Topic], check: _Checker) -> list[Lesson]:
     lessons: dict[int, Lesson] = {}
+    quiz_at: dict[int, tuple[_Source, int]] = {}
     for path in files:
         src = _Source(path, check.problems)
         for raw in src.data.get("lesson", []):
@@ -303,6 +472,10 @@ def _load_lessons(files: list[Path], topics: dict[str, Topic], check: _Checker) 
                 quiz_raw = {}
             options = check.strings(src, quiz_raw, "options", qline, 3, what)
             explanations = check.strings(src, quiz_raw, "explanations", qline, 3, what)
+            for key, texts in (("options", options), ("explanations", explanations)):
+                kline = src.key_line(key, qline)
+                for number, text in enumerate(texts, 1):
+                    check.voice(src, kline, text, f"{what}: {key[:-1]} {number}")
             answer = quiz_raw.get("answer")
             if len(options) > 4:
                 check.add(src, src.key_line("options", qline), f"{what}: at most 4 options")
@@ -339,17 +512,30 @@ def _load_lessons(files: list[Path], topics: dict[str, Topic], check: _Checker) 
                 answer=answer - 1,
                 explanations=explanations,
             )
+            if check.lint and len(explanations) == len(options):
+                eline = src.key_line("explanations", qline)
+                for index, message in lint_explanations(quiz):
+                    at = src.locate(eline, explanations[index], 0)
+                    check.add(src, at, f"{what}: {message}", lint=True)
+            title = check.text(src, raw, "title", line, 1, MAX_LESSON_TITLE, what)
+            text = check.text(src, raw, "text", line, 100, MAX_LESSON, what)
             lessons[day] = Lesson(
                 day=day,
-                title=check.text(src, raw, "title", line, 1, MAX_LESSON_TITLE, what),
-                text=check.text(src, raw, "text", line, 100, MAX_LESSON, what),
+                title=title,
+                text=text,
                 related=related,
                 quiz=quiz,
+                facts=check.facts(src, raw, line, "lesson.facts", text, what),
             )
+            quiz_at[day] = (src, src.key_line("answer", qline))
     days = sorted(lessons)
     if days and days != list(range(1, len(days) + 1)):
         missing = sorted(set(range(1, days[-1] + 1)) - set(days))
         check.problems.append(Problem(files[0], 1, f"lesson days have gaps: missing {missing}"))
+    balance = quiz_balance([(d, lessons[d].quiz) for d in days if len(lessons[d].quiz.options)])
+    for message in balance.problems() if check.lint else ():
+        src, line = quiz_at[days[0]]
+        check.add(src, line, message, lint=True)
     return [lessons[d] for d in days]
 
 
@@ -385,9 +571,15 @@ def _load_domain_words(path: Path, check: _Checker) -> tuple[str, ...]:
     return tuple(_nfc(words))
 
 
-def check_content(directory: Path = CONTENT_DIR) -> tuple[Content, list[Problem]]:
-    """Load the content under ``directory`` and return it with every problem found."""
-    check = _Checker()
+def check_content(
+    directory: Path = CONTENT_DIR, *, on: date | None = None, lint: bool = True
+) -> tuple[Content, list[Problem]]:
+    """Load the content under ``directory`` and return it with every problem found.
+
+    ``on`` is the date a fact's ``checked`` may not be after (default: today in Dhaka);
+    ``lint=False`` skips the style checks (the bot does not need them to start).
+    """
+    check = _Checker(on or today(), lint)
     topic_files = sorted((directory / "topics").glob("*.toml"))
     lesson_files = sorted((directory / "lessons").glob("*.toml"))
     if not topic_files:
@@ -403,8 +595,44 @@ def check_content(directory: Path = CONTENT_DIR) -> tuple[Content, list[Problem]
 
 
 def load_content(directory: Path = CONTENT_DIR) -> Content:
-    """Load and validate the content; raise ContentError listing every problem."""
-    content, problems = check_content(directory)
-    if problems:
-        raise ContentError(problems)
+    """Load and validate the content; raise ContentError listing every problem.
+
+    Lint problems (style) are left to ``python main.py validate``; anything that would make
+    the bot show a broken answer, lesson or fact stops the load.
+    """
+    content, problems = check_content(directory, lint=False)
+    errors = [p for p in problems if not p.lint]
+    if errors:
+        raise ContentError(errors)
     return content
+
+
+def stale_facts(content: Content, max_age_days: int, on: date | None = None) -> list[Fact]:
+    """Return the facts last checked more than ``max_age_days`` days before ``on``."""
+    day = on or today()
+    return [f for f in content.facts() if (day - f.checked).days > max_age_days]
+
+
+def check_ui_texts(path: Path = TEXTS_FILE) -> list[Problem]:
+    """Lint every string constant of ``faq/texts.py`` like content in the bot's voice."""
+    problems: list[Problem] = []
+    source = path.read_text("utf-8")
+    lines = [unicodedata.normalize("NFC", line) for line in source.splitlines()]
+    src = _Source.__new__(_Source)
+    src.path, src.lines, src.data = path, lines, {}
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.Assign):
+            continue
+        name = ", ".join(t.id for t in node.targets if isinstance(t, ast.Name))
+        seen: set[tuple[int, str]] = set()
+        # every string in the value: a plain constant, "a" + NAME, a dict of texts…
+        for part in ast.walk(node.value):
+            if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+                continue
+            value = unicodedata.normalize("NFC", part.value)
+            for found in lint_text(value, placeholders=False):
+                line = src.locate(part.lineno, value, found.offset)
+                if (line, found.message) not in seen:
+                    seen.add((line, found.message))
+                    problems.append(Problem(path, line, f"{name}: {found.message}", lint=True))
+    return problems

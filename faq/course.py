@@ -163,16 +163,26 @@ class Course:
             buttons=((Button(texts.BTN_SUBSCRIBE, pack(Subscribe())),),),
         )
 
-    async def command(self, user_id: int, name: str, arg: str) -> list[Reply] | None:
-        """Handle a course command; None if ``name`` is not one."""
+    async def command(
+        self, user_id: int, name: str, arg: str, *, windowed: bool = False
+    ) -> list[Reply] | None:
+        """Handle a course command; None if ``name`` is not one.
+
+        ``windowed``: the user's channel may message them only within 24 hours of their last
+        message (Messenger); subscribing then explains what that means for the lessons.
+        """
+        if name == "subscribe":
+            return [await self.subscribe(user_id, windowed=windowed)]
         handler = self._commands.get(name)
         return None if handler is None else [await handler(user_id, arg)]
 
-    async def act(self, user_id: int, action: Action) -> list[Reply] | None:
-        """Handle a course button; None if the action is not one."""
+    async def act(
+        self, user_id: int, action: Action, *, windowed: bool = False
+    ) -> list[Reply] | None:
+        """Handle a course button; None if the action is not one (``windowed``: see command)."""
         match action:
             case Subscribe():
-                return [await self.subscribe(user_id)]
+                return [await self.subscribe(user_id, windowed=windowed)]
             case Unsubscribe():
                 return [await self.unsubscribe(user_id)]
             case ChooseTime():
@@ -189,14 +199,19 @@ class Course:
 
     # -- actions ---------------------------------------------------------------------------
 
-    async def subscribe(self, user_id: int) -> Reply:
-        """Turn daily lessons on; the first one comes with the next delivery round."""
+    async def subscribe(self, user_id: int, *, windowed: bool = False) -> Reply:
+        """Turn daily lessons on; the first one comes with the next delivery round.
+
+        On a channel with a 24-hour window the first subscription also explains the rule.
+        """
         fresh = await self.store.subscribe(user_id, self.default_hour)
         sub = await self.store.get_subscription(user_id)
         when = hour_label(sub.hour if sub else self.default_hour)
-        text = texts.SUBSCRIBED if fresh else texts.ALREADY_SUBSCRIBED
+        text = (texts.SUBSCRIBED if fresh else texts.ALREADY_SUBSCRIBED).format(time=when)
+        if windowed and fresh:
+            text = f"{text}\n\n{texts.WINDOW_RULE}"
         return Reply(
-            text.format(time=when),
+            text,
             buttons=(
                 (
                     Button(texts.BTN_LESSON, pack(NextLesson())),
@@ -204,6 +219,29 @@ class Course:
                 ),
                 (_MENU,),
             ),
+        )
+
+    async def held_offer(self, user_id: int) -> Reply | None:
+        """Offer today's lesson to a subscriber whose lesson is due but was not sent.
+
+        For channels that hold pushes outside a window: the user just wrote, so instead of a
+        push they get the offer once, and today's round skips them (``hold_lesson``).
+        """
+        sub = await self.store.get_subscription(user_id)
+        now = self.clock()
+        today = now.date().isoformat()
+        if (
+            sub is None
+            or not sub.active
+            or sub.next_day > self.total
+            or sub.hour > now.hour
+            or (sub.last_sent_on is not None and sub.last_sent_on >= today)
+        ):
+            return None
+        await self.store.hold_lesson(user_id, now.date())
+        return Reply(
+            texts.HELD_LESSON,
+            buttons=((Button(texts.BTN_READ_NOW, pack(NextLesson())), _MENU),),
         )
 
     async def unsubscribe(self, user_id: int) -> Reply:

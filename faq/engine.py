@@ -54,6 +54,9 @@ class Conversation:
     store: ConversationStorage
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(DHAKA))
     default_hour: int = 9
+    # channels that may message a user only within a window after the user's last message
+    # (Messenger: 24 hours); lessons due there are offered when the user writes
+    windowed_channels: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.course = Course(self.content, self.store, self.clock, self.default_hour)
@@ -76,10 +79,21 @@ class Conversation:
             user.channel, user.external_id, user.first_name, user.language
         )
         if isinstance(message, Command):
-            return await self._command(uid, user, message)
-        if isinstance(message, Press):
-            return await self._press(uid, user, message)
-        return await self._text(uid, message.text)
+            replies = await self._command(uid, user, message)
+        elif isinstance(message, Press):
+            replies = await self._press(uid, user, message)
+        else:
+            replies = await self._text(uid, message.text)
+        return await self._with_held_lesson(uid, user, replies)
+
+    async def _with_held_lesson(
+        self, uid: int, user: UserRef, replies: list[Reply]
+    ) -> list[Reply]:
+        """On a windowed channel, append the offer of a lesson that could not be pushed."""
+        if user.channel not in self.windowed_channels or not user.private:
+            return replies
+        offer = await self.course.held_offer(uid)
+        return replies if offer is None else [*replies, offer]
 
     async def set_reachable(self, user: UserRef, reachable: bool) -> None:
         """Record that a channel can (no longer) reach the user: blocked bot, chat gone."""
@@ -87,10 +101,19 @@ class Conversation:
         if uid is not None:
             await self.store.set_blocked(uid, not reachable)
 
-    async def media(self, user: UserRef) -> list[Reply]:
-        """Answer a sticker, photo, voice message or the like: text and buttons work."""
-        await self.store.touch_user(user.channel, user.external_id, user.first_name, user.language)
-        return [self.main_menu(text=texts.NO_TEXT)]
+    async def media(self, user: UserRef, *, like: bool = False) -> list[Reply]:
+        """Answer a sticker, photo, voice message or the like: text and buttons work.
+
+        ``like``: the channel's thumbs-up (Messenger's like button) gets a short thanks.
+        """
+        uid = await self.store.touch_user(
+            user.channel, user.external_id, user.first_name, user.language
+        )
+        if like:
+            replies = [Reply(texts.LIKE, buttons=menu_row())]
+        else:
+            replies = [self.main_menu(text=texts.NO_TEXT)]
+        return await self._with_held_lesson(uid, user, replies)
 
     # -- commands --------------------------------------------------------------------------
 
@@ -124,7 +147,8 @@ class Conversation:
                     ),
                 )
             ]
-        course_reply = await self.course.command(uid, name, arg)
+        windowed = user.channel in self.windowed_channels
+        course_reply = await self.course.command(uid, name, arg, windowed=windowed)
         if course_reply is not None:
             return course_reply
         return [Reply(texts.UNKNOWN_COMMAND, buttons=menu_row())]
@@ -150,7 +174,8 @@ class Conversation:
         handler = self._actions.get(type(action))
         if handler is not None:
             return await handler(uid, action)
-        course_reply = await self.course.act(uid, action)
+        windowed = user.channel in self.windowed_channels
+        course_reply = await self.course.act(uid, action, windowed=windowed)
         return course_reply if course_reply is not None else [self._stale()]
 
     async def _open_menu(self, uid: int, action: Action) -> list[Reply]:
@@ -211,7 +236,7 @@ class Conversation:
             )
             return [Reply(texts.UNSURE, buttons=(*rows, *menu_row()))]
         if kind is Kind.GREETING:
-            return [Reply(texts.GREETING, buttons=menu_row())]
+            return [Reply(texts.greeting(decision.greeting), buttons=menu_row())]
         if kind is Kind.THANKS:
             return [Reply(texts.THANKS, buttons=menu_row())]
         if kind is Kind.BYE:

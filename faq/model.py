@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 
-__all__ = ["Branch", "Content", "Lesson", "Quiz", "Topic"]
+__all__ = ["Branch", "Content", "Fact", "Lesson", "Quiz", "Topic"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A statement that can go stale, with when and where it was last checked.
+
+    ``claim`` occurs word for word in the topic's answer or the lesson's text; ``file`` and
+    ``line`` say where the fact is recorded, so a stale-fact report can point at it.
+    """
+
+    claim: str
+    checked: date
+    source: str
+    file: Path
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +35,7 @@ class Topic:
     examples: tuple[str, ...]
     keywords: tuple[str, ...]
     related: tuple[str, ...]
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +68,7 @@ class Lesson:
     text: str
     related: tuple[str, ...]
     quiz: Quiz
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +80,12 @@ class Content:
     lessons: tuple[Lesson, ...]
     synonyms: tuple[tuple[str, ...], ...] = field(default=())
     domain_words: tuple[str, ...] = field(default=())
+
+    def facts(self) -> tuple[Fact, ...]:
+        """Return every dated fact of the topics and lessons, in file order."""
+        found = [f for t in self.topics.values() for f in t.facts]
+        found += [f for lesson in self.lessons for f in lesson.facts]
+        return tuple(sorted(found, key=lambda f: (str(f.file), f.line)))
 
     def branch(self, branch_id: str) -> Branch | None:
         """Return the branch with this id, if any."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-__all__ = ["REGISTRY", "inbound", "outbound", "reply_seconds"]
+__all__ = ["REGISTRY", "inbound", "outbound", "reply_seconds", "webhook_seconds"]
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -25,5 +25,12 @@ reply_seconds = Histogram(
     "Time from an event's arrival to its replies being sent",
     ["channel"],
     buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10),
+    registry=REGISTRY,
+)
+webhook_seconds = Histogram(
+    "bot_webhook_seconds",
+    "Time from a webhook request's start to its answer (Meta and Telegram wait for it)",
+    ["channel"],
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
     registry=REGISTRY,
 )

@@ -79,8 +79,9 @@ def test_jsonl_without_final_newline_and_crlf() -> None:
 def test_validate_exits_zero_on_shipped_content() -> None:
     result = run("validate")
     assert result.returncode == 0, result.stdout + result.stderr
-    found = re.search(rb"(\d+) topics", result.stdout)
-    assert found is not None and int(found.group(1)) >= 23  # the required ones at least
+    topics = re.search(rb"ok: (\d+) branches, (\d+) topics", result.stdout)
+    assert topics and int(topics.group(1)) >= 4 and int(topics.group(2)) >= 23
+    assert b"stale-fact report: " in result.stdout  # printed even when nothing is stale
 
 
 def test_chat_from_a_pipe_starts_console_and_ends_on_eof(tmp_path: Path) -> None:

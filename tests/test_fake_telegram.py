@@ -289,3 +289,64 @@ async def test_application_polling_end_to_end(tg: FakeTelegram) -> None:
     assert tg.edited(77)[0]["text"] == "pressed go" and tg.rejected == []
     with pytest.raises(TimeoutError, match=r"(?i)condition not met"):
         await tg.wait_for(lambda t: False, timeout=0.05)
+
+
+async def test_webhook_delivery_per_chat_order_and_secret(bot: Bot, tg: FakeTelegram) -> None:
+    """setWebhook makes the fake post updates (getUpdates then 409); a chat's next update
+    waits for the previous one's 2xx; the secret header is sent, or left out on request."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    seen: list[tuple[int, str | None]] = []
+
+    async def hook(request: Request) -> Response:
+        body = await request.json()
+        seen.append((body["update_id"], request.headers.get("X-Telegram-Bot-Api-Secret-Token")))
+        await asyncio.sleep(0.05)
+        retried = [u for u, _ in seen].count(body["update_id"]) > 1
+        failing = body["message"]["text"] == "two" and not retried
+        return Response(status_code=500 if failing else 200)  # "two" fails once
+
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Route("/hook", hook, methods=["POST"])]),
+            port=port,
+            log_config=None,
+            lifespan="off",
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        url = f"http://127.0.0.1:{port}/hook"
+        assert await bot.set_webhook(url, secret_token="abc_DEF-123", max_connections=4)
+        with pytest.raises(Exception, match="webhook is active"):
+            await bot.get_updates(timeout=0)
+        first, second = tg.message(7, "one"), tg.message(7, "two")
+        other = tg.message(8, "three")
+        await tg.wait_for(lambda t: not t._updates, timeout=5)
+        ids = [update_id for update_id, _ in seen]
+        assert ids.count(second["update_id"]) == 2  # redelivered after the 500
+        assert ids.index(first["update_id"]) < ids.index(second["update_id"])  # chat order
+        assert other["update_id"] in ids
+        assert {secret for _, secret in seen} == {"abc_DEF-123"}
+        unqueued = {"update_id": 999, "message": {"text": "x"}}
+        assert await tg.post_to_webhook(unqueued, send_secret=False) == 200
+        assert (999, None) in seen
+        info = await bot.get_webhook_info()
+        assert info.url == url
+        assert await bot.delete_webhook()
+        assert (await bot.get_webhook_info()).url == ""
+    finally:
+        server.should_exit = True
+        await serving

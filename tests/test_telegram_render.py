@@ -50,8 +50,24 @@ def test_keyboard_rows_and_the_64_byte_limit() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    ["", "t", "t:", "t:A", "t:a:b", "q:1", "q:1:x", "f:2:x", "dy:abc", "h:9999999999", "zz:1",
-     "t:" + "a" * 40, "t:../../etc", "t:ক", None, 5],
+    [
+        "",
+        "t",
+        "t:",
+        "t:A",
+        "t:a:b",
+        "q:1",
+        "q:1:x",
+        "f:2:x",
+        "dy:abc",
+        "h:9999999999",
+        "zz:1",
+        "t:" + "a" * 40,
+        "t:../../etc",
+        "t:ক",
+        None,
+        5,
+    ],
 )
 def test_forged_button_data_does_not_parse(data: object) -> None:
     assert parse(data) is None

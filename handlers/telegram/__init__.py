@@ -26,9 +26,7 @@ def register(app: Application, handlers: TelegramHandlers) -> None:  # type: ign
     app.add_handler(MessageHandler(fresh & filters.COMMAND, handlers.on_command))
     app.add_handler(MessageHandler(fresh & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(CallbackQueryHandler(handlers.on_callback))
-    app.add_handler(
-        ChatMemberHandler(handlers.on_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
+    app.add_handler(ChatMemberHandler(handlers.on_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     # must be last: stickers, photos, voice, locations… in private chats
     app.add_handler(
         MessageHandler(fresh & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.on_other)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import Bot, BotCommand
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
+from db.protocol import InboxStorage
 from faq.engine import Conversation
 from handlers.flood import FloodGuard
-from handlers.telegram import register
+from handlers.telegram import ALLOWED_UPDATES, register
+from handlers.telegram.intake import TelegramIntake
+from handlers.telegram.limiter import OutgoingLimiter
 from handlers.telegram.ordering import PerChatOrderedProcessor
 from handlers.telegram.output import TelegramOutput
+from handlers.telegram.polling import Poller
 from handlers.telegram.updates import TelegramHandlers
 
-__all__ = ["BOT_COMMANDS", "build_application", "set_commands", "telegram_bot"]
+__all__ = ["BOT_COMMANDS", "TelegramApp", "build_application", "set_commands", "telegram_bot"]
 
 BOT_COMMANDS = (
     ("start", "শুরু ও মূল মেনু"),
@@ -28,18 +34,34 @@ BOT_COMMANDS = (
 )
 
 
+@dataclass
+class TelegramApp:
+    """The pieces of one Telegram bot: PTB's Application and what feeds and drains it."""
+
+    app: Application  # type: ignore[type-arg]
+    handlers: TelegramHandlers
+    intake: TelegramIntake
+    processor: PerChatOrderedProcessor
+    poller: Poller | None  # None in webhook mode
+
+
 def build_application(
     token: str,
     base_url: str,
     conversation: Conversation,
+    inbox: InboxStorage,
     *,
     concurrency: int,
     polling: bool = True,
-) -> tuple[Application, TelegramHandlers]:  # type: ignore[type-arg]
+    poll_timeout: int = 10,
+    send_rate: float = 28.0,
+) -> TelegramApp:
     """Build the Application with every handler wired to ``conversation``.
 
-    Without ``polling`` the Application has no Updater: updates arrive through the webhook
-    and ``application.update_queue``.
+    PTB's Updater is not used: updates come from our ``Poller`` (long polling) or from the
+    webhook route, both through the inbox (``TelegramIntake``) into ``app.update_queue``.
+    Every message the bot sends (replies and pushes) is paced by one ``OutgoingLimiter`` at
+    ``send_rate`` per second.
     """
     request = HTTPXRequest(
         connection_pool_size=concurrency + 4,
@@ -48,28 +70,32 @@ def build_application(
         write_timeout=20,
         pool_timeout=20,
     )
-    builder = (
+    processor = PerChatOrderedProcessor(concurrency)
+    app = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .request(request)
-        .concurrent_updates(PerChatOrderedProcessor(concurrency))
+        .concurrent_updates(processor)
+        .updater(None)
+        .build()
     )
-    if polling:
-        builder = builder.get_updates_request(
-            HTTPXRequest(connection_pool_size=1, read_timeout=40, connect_timeout=10)
-        )
-    else:
-        builder = builder.updater(None)
-    app = builder.build()
     handlers = TelegramHandlers(
         conversation,
-        TelegramOutput(app.bot),
+        TelegramOutput(app.bot, OutgoingLimiter(send_rate)),
         flood=FloodGuard(limit=20, window=10.0),
         flood_buttons=FloodGuard(limit=60, window=10.0),
     )
     register(app, handlers)
-    return app, handlers
+    intake = TelegramIntake(inbox, app)
+    processor.on_done = intake.done
+    processor.admit = handlers.admit
+    poller = None
+    if polling:
+        poller = Poller(
+            intake, app.bot.base_url, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
+    return TelegramApp(app, handlers, intake, processor, poller)
 
 
 async def set_commands(bot: Bot) -> None:

@@ -2,11 +2,15 @@
 
 Used by interactive replies and by lesson pushes alike. The policy (``classify``):
 
-* 429 → wait ``retry_after`` and try again (replies never give up while Telegram only says
-  "wait"; a push returns RETRY with the wait so the round pauses all its sends);
+* 429 → the bot's one ``OutgoingLimiter`` holds every send for ``retry_after``; a reply then
+  tries again (it never gives up while Telegram only says "wait"; shutdown cuts it off and
+  leaves the update in the inbox); a push returns RETRY with the wait so the round pauses
+  too;
 * 403, and 400 "chat not found" / "user is deactivated" → UNREACHABLE: the caller marks the
   user so that nothing more is sent until they write again;
-* timeouts, 5xx and network errors → RETRY with backoff, a few times;
+* timeouts, 5xx and network errors → RETRY with backoff (a reply keeps trying for up to
+  five minutes, so an API outage loses nothing in flight; a push tries once and the round
+  retries);
 * any other 400 → DROPPED: our message is wrong; retrying would fail the same way (logged).
 """
 
@@ -23,14 +27,19 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from faq import texts
 from faq.channel import Outcome, SendResult
 from faq.replies import Reply
+from handlers import metrics
+from handlers.telegram.limiter import OutgoingLimiter, Priority
 from handlers.telegram.render import keyboard, render_text, split_text
 
 __all__ = ["TelegramOutput", "classify", "retry_seconds"]
 
 logger = logging.getLogger(__name__)
 _UNREACHABLE_400 = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
-MAX_FAILURES = 5  # timeouts/5xx in a row before a reply is given up
-MAX_WAIT = 300.0  # longest total wait on 429s for one reply message
+# A reply keeps trying through timeouts, 5xx and network errors for this long (an API outage
+# must not lose the replies in flight); a button acknowledgement expires after ~15 s anyway.
+REPLY_PATIENCE = 300.0
+ACK_PATIENCE = 10.0
+MAX_BACKOFF = 5.0
 
 
 def retry_seconds(value: object) -> float:
@@ -56,10 +65,11 @@ def classify(exc: Exception) -> SendResult:
 
 
 class TelegramOutput:
-    """Sends replies to Telegram chats for one bot."""
+    """Sends replies to Telegram chats for one bot, every message through one limiter."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, limiter: OutgoingLimiter | None = None) -> None:
         self.bot = bot
+        self.limiter = limiter or OutgoingLimiter()
 
     def _private_chat_url(self) -> str | None:
         try:
@@ -90,6 +100,7 @@ class TelegramOutput:
                         reply_markup=markup,
                     ),
                     "editMessageText",
+                    limited=True,
                 )
                 if edited.outcome is Outcome.SENT:
                     continue
@@ -103,7 +114,9 @@ class TelegramOutput:
                         chat_id, part, parse_mode="HTML", reply_markup=part_markup
                     ),
                     "sendMessage",
+                    limited=True,
                 )
+                metrics.outbound.labels("telegram", "reply", result.outcome.value).inc()
                 if result.outcome is not Outcome.SENT:
                     return result.outcome
         return Outcome.SENT
@@ -111,15 +124,30 @@ class TelegramOutput:
     async def answer_callback(self, query_id: str, text: str | None = None) -> None:
         """Acknowledge a button press (with an optional pop-up); failures are only logged."""
         result = await self._patient(
-            lambda: self.bot.answer_callback_query(query_id, text=text), "answerCallbackQuery"
+            lambda: self.bot.answer_callback_query(query_id, text=text),
+            "answerCallbackQuery",
+            patience=ACK_PATIENCE,
         )
         if result.outcome is not Outcome.SENT:
             logger.info("answerCallbackQuery: %s", result.outcome.value)
 
-    async def _patient(self, call: Callable[[], Awaitable[Any]], what: str) -> SendResult:
-        """Run one Bot API call under the error policy, waiting and retrying as it says."""
-        failures, waited, delay = 0, 0.0, 0.5
+    async def _patient(
+        self,
+        call: Callable[[], Awaitable[Any]],
+        what: str,
+        *,
+        limited: bool = False,
+        patience: float = REPLY_PATIENCE,
+    ) -> SendResult:
+        """Run one Bot API call under the error policy, waiting and retrying as it says.
+
+        ``limited`` calls (messages) take a reply slot from the limiter before each try.
+        """
+        failures, delay = 0, 0.25
+        give_up_at = asyncio.get_running_loop().time() + patience
         while True:
+            if limited:
+                await self.limiter.acquire(Priority.REPLY)
             try:
                 await call()
                 return SendResult(Outcome.SENT)
@@ -132,18 +160,19 @@ class TelegramOutput:
                 if result.outcome is Outcome.DROPPED:
                     logger.warning("%s refused by Telegram: %s", what, error)
                 return result
-            if result.retry_after is not None and waited < MAX_WAIT:
+            if result.retry_after is not None:
                 logger.warning("%s: Telegram asked to wait %.1fs", what, result.retry_after)
-                waited += result.retry_after
-                await asyncio.sleep(result.retry_after)
+                self.limiter.pause(result.retry_after)
+                if not limited:
+                    await asyncio.sleep(result.retry_after)
                 continue
             failures += 1
-            if failures >= MAX_FAILURES:
+            if asyncio.get_running_loop().time() + delay > give_up_at:
                 logger.warning("%s failed %d times, giving up: %s", what, failures, error)
                 return result
             logger.warning("%s failed (attempt %d): %s", what, failures, error)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 8.0)
+            delay = min(delay * 2, MAX_BACKOFF)
 
     def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
         markup = keyboard(reply)
@@ -169,6 +198,7 @@ class TelegramOutput:
         markup = keyboard(reply)
         try:
             for index, part in enumerate(parts):
+                await self.limiter.acquire(Priority.PUSH)
                 await self.bot.send_message(
                     int(external_id),
                     part,
@@ -177,7 +207,11 @@ class TelegramOutput:
                 )
         except TelegramError as exc:
             result = classify(exc)
+            if result.retry_after is not None:
+                self.limiter.pause(result.retry_after)
             if result.outcome is not Outcome.SENT:
                 logger.warning("lesson push: %s (%s)", result.outcome.value, exc)
+            metrics.outbound.labels("telegram", "push", result.outcome.value).inc()
             return result
+        metrics.outbound.labels("telegram", "push", Outcome.SENT.value).inc()
         return SendResult(Outcome.SENT)

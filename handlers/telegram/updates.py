@@ -7,6 +7,7 @@ control); ``handlers.telegram.register`` adds its methods to the application.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from telegram import Chat, ChatMember, Message, Update
@@ -26,11 +27,13 @@ logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 CHANNEL = "telegram"
 MAX_TEXT = 4096 * 4
+# JSON decoding joins valid surrogate pairs, so any surrogate left in a str is a lone one
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
-    """Make text safe to store and send: lone surrogates (invalid UTF-16) become U+FFFD."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    """Make text safe to store and send: each lone surrogate (invalid UTF-16) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def user_of(update: Update) -> UserRef | None:
@@ -75,18 +78,52 @@ class TelegramHandlers:
             logger.info("telegram user %s cannot be reached; marked", user.external_id)
             await self.conversation.set_reachable(user, False)
 
-    async def _admit(self, user: UserRef, chat_id: int, guard: FloodGuard) -> bool:
-        """Apply flood control; warn a flooding user once per burst."""
-        verdict = guard.check(user.external_id)
+    async def admit(self, update: object) -> bool:
+        """Flood control, before the update waits in its chat's queue; False: not processed.
+
+        Counted: private messages and presses, and in groups only what the bot answers
+        (commands, mentions, replies). The first update over the limit gets one warning; a
+        refused press is still acknowledged so that the button stops spinning.
+        """
+        if not isinstance(update, Update):
+            return True
+        user = user_of(update)
+        chat = update.effective_chat
+        if user is None or chat is None:
+            return True
+        query = update.callback_query
+        if query is not None:
+            guard = self.flood_buttons
+        elif update.message is not None and self._counted(update.message, user):
+            guard = self.flood
+        else:
+            return True
+        verdict = guard.check(user.external_id)  # synchronous: arrival order is kept
+        if verdict is Admission.OK:
+            return True
+        if query is not None:
+            await self.output.answer_callback(query.id)
         if verdict is Admission.WARN:
             logger.info("telegram user %s is flooding; slowing down", user.external_id)
-            await self._deliver(user, chat_id, [Reply(texts.FLOOD)])
-        return verdict is Admission.OK
+            await self._deliver(user, chat.id, [Reply(texts.FLOOD)])
+        return False
+
+    def _counted(self, message: Message, user: UserRef) -> bool:
+        if user.private:
+            return True
+        text = message.text or ""
+        if text.startswith("/"):
+            return True
+        try:
+            username = message.get_bot().username
+        except RuntimeError:
+            return True
+        return _bot_mentioned(message, username)
 
     async def _run(self, update: Update, message: Input) -> None:
         user = user_of(update)
         chat = update.effective_chat
-        if user is None or chat is None or not await self._admit(user, chat.id, self.flood):
+        if user is None or chat is None:
             return
         replies = await self.conversation.handle(user, message)
         await self._deliver(user, chat.id, replies)
@@ -127,9 +164,6 @@ class TelegramHandlers:
         if user is None or chat_id is None:
             await self.output.answer_callback(query.id)
             return
-        if not await self._admit(user, chat_id, self.flood_buttons):
-            await self.output.answer_callback(query.id)
-            return
         replies = await self.conversation.handle(user, Press(query.data or ""))
         notice = next((r.notice for r in replies if r.notice), None)
         await self.output.answer_callback(query.id, notice)
@@ -142,8 +176,6 @@ class TelegramHandlers:
         chat = update.effective_chat
         user = user_of(update)
         if user is None or chat is None or not user.private:
-            return
-        if not await self._admit(user, chat.id, self.flood):
             return
         await self._deliver(user, chat.id, await self.conversation.media(user))
 

@@ -47,7 +47,12 @@ STRING_PARAMS = frozenset(
     "description short_description name title query emoji business_connection_id".split()
 )
 RATE_LIMITED = frozenset({"sendmessage", "editmessagetext"})
-TRIVIAL_METHODS = "deletewebhook sendchataction close logout setmydescription setchatmenubutton"
+TRIVIAL_METHODS = "sendchataction close logout setmydescription setchatmenubutton"
+WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+    "delete the webhook first"
+)
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 _TAG_RE = re.compile(
     r"<(/?)([A-Za-z][\w-]*)((?:\s+[\w-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*>"
@@ -232,6 +237,13 @@ class FakeTelegram:
         self._blocked: set[ChatId] = set()
         self._faults: list[_Fault] = []
         self._windows: defaultdict[Any, deque[float]] = defaultdict(deque)  # "all" or chat id
+        # webhook mode: setWebhook's parameters, the delivery workers and what they did
+        self.webhook: JSONDict | None = None
+        self.webhook_deliveries: list[tuple[int, int, float]] = []  # update_id, status, time
+        self._webhook_workers: list[asyncio.Task[None]] = []
+        self._webhook_idle: list[asyncio.Event] = []  # wakers of workers with nothing to do
+        self._webhook_taken: set[int] = set()  # update ids being delivered
+        self._webhook_busy: set[Any] = set()  # chats with a delivery in flight
         self._methods: dict[str, Callable[[JSONDict], Any]] = {
             "getme": lambda _: {
                 **self.bot_user,
@@ -246,6 +258,9 @@ class FakeTelegram:
             "deletemessage": self._delete_message,
             "setmycommands": self._set_my_commands,
             "getmycommands": lambda params: self.commands.get(_scope(params), []),
+            "setwebhook": self._set_webhook,
+            "deletewebhook": self._delete_webhook,
+            "getwebhookinfo": self._webhook_info,
             **{name: lambda _: True for name in TRIVIAL_METHODS.split()},
         }
 
@@ -253,6 +268,7 @@ class FakeTelegram:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
 
     async def stop(self) -> None:
+        await self._stop_webhook_workers()
         if self._server is not None:
             self._server.close()
             for task in list(self._connections):
@@ -297,7 +313,7 @@ class FakeTelegram:
                     status, payload = 400, bad_request("can't parse request body").payload()
                 else:
                     status, payload = await self._handle(target, params)
-                data = json.dumps(payload, ensure_ascii=False).encode()
+                data = _json_bytes(payload)
                 writer.write(
                     f"HTTP/1.1 {status} {_phrase(status)}\r\nContent-Length: "
                     f"{len(data)}\r\nContent-Type: application/json\r\n\r\n".encode()
@@ -329,6 +345,8 @@ class FakeTelegram:
             self._check_faults(name, params)
             self._check_rate(name, params)
             if name == "getupdates":
+                if self.webhook is not None:
+                    raise ApiError(409, WEBHOOK_ACTIVE)
                 result = await self._get_updates(params)
             else:
                 result = self._methods[name](params)
@@ -462,6 +480,133 @@ class FakeTelegram:
         self.commands[_scope(params)] = commands
         return True
 
+    # ---------------------------------------------------------------- webhook mode
+    def _set_webhook(self, params: JSONDict) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            return self._delete_webhook(params)
+        if not url.startswith(("https://", "http://127.0.0.1")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not SECRET_RE.fullmatch(str(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        connections = int(params.get("max_connections") or 40)
+        if not 1 <= connections <= 100:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
+        self.webhook = {
+            "url": url,
+            "secret_token": None if secret is None else str(secret),
+            "max_connections": connections,
+            "allowed_updates": params.get("allowed_updates"),
+        }
+        asyncio.get_running_loop().create_task(self._start_webhook_workers(connections))
+        return True
+
+    def _delete_webhook(self, params: JSONDict) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self._wake_webhook(everyone=True)
+        return True
+
+    def _webhook_info(self, params: JSONDict) -> JSONDict:
+        return {
+            "url": self.webhook["url"] if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+            **({"max_connections": self.webhook["max_connections"]} if self.webhook else {}),
+        }
+
+    async def _start_webhook_workers(self, connections: int) -> None:
+        await self._stop_webhook_workers()
+        self._webhook_idle = []
+        self._webhook_workers = [
+            asyncio.create_task(self._webhook_worker()) for _ in range(connections)
+        ]
+
+    async def _stop_webhook_workers(self) -> None:
+        workers, self._webhook_workers = self._webhook_workers, []
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+    def _wake_webhook(self, everyone: bool = False) -> None:
+        """Wake one idle delivery worker (all of them when the webhook changes)."""
+        while self._webhook_idle:
+            waker = self._webhook_idle.pop()
+            waker.set()
+            if not everyone:
+                return
+
+    def _next_for_webhook(self) -> JSONDict | None:
+        """The oldest update not in flight whose chat has nothing in flight (order per chat)."""
+        for update in self._updates:
+            chat = _update_chat(update)
+            if update["update_id"] not in self._webhook_taken and chat not in self._webhook_busy:
+                return update
+        return None
+
+    async def _webhook_worker(self) -> None:
+        """One of Telegram's ``max_connections``: a kept-alive HTTP/1.1 connection."""
+        connection = _HookConnection()
+        waker = asyncio.Event()
+        try:
+            while self.webhook is not None:
+                update = self._next_for_webhook()
+                if update is None:
+                    waker.clear()
+                    self._webhook_idle.append(waker)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(waker.wait(), 1.0)
+                    with contextlib.suppress(ValueError):
+                        self._webhook_idle.remove(waker)
+                    continue
+                chat = _update_chat(update)
+                self._webhook_taken.add(update["update_id"])
+                self._webhook_busy.add(chat)
+                try:
+                    status = await self.post_to_webhook(update, connection=connection)
+                finally:
+                    self._webhook_taken.discard(update["update_id"])
+                    self._webhook_busy.discard(chat)
+                if 200 <= status < 300:
+                    self._updates = [u for u in self._updates if u is not update]
+                else:
+                    await asyncio.sleep(0.2)  # Telegram retries later
+                self._wake_webhook()  # the chat is free again: its next update may go
+        finally:
+            connection.close()
+
+    async def post_to_webhook(
+        self,
+        update: JSONDict | bytes,
+        *,
+        secret: str | None = None,
+        send_secret: bool = True,
+        connection: _HookConnection | None = None,
+    ) -> int:
+        """POST one update (or raw bytes) to the webhook as Telegram does; return the status.
+
+        The secret header carries ``secret`` or else the one given to setWebhook; with
+        ``send_secret=False`` there is no header. A network failure counts as status 0.
+        """
+        assert self.webhook is not None, "setWebhook was not called"
+        secret = secret if secret is not None else self.webhook["secret_token"]
+        headers = {"Content-Type": "application/json"}
+        if send_secret and secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        body = update if isinstance(update, bytes) else _json_bytes(update)
+        own = connection is None
+        connection = connection or _HookConnection()
+        try:
+            status = await connection.post(self.webhook["url"], headers, body)
+        finally:
+            if own:
+                connection.close()
+        if isinstance(update, dict):
+            self.webhook_deliveries.append((update["update_id"], status, time.monotonic()))
+        return status
+
     # ---------------------------------------------------------------- fault injection
     def fail_next(
         self,
@@ -521,6 +666,7 @@ class FakeTelegram:
         self._updates.append(update)
         self._updates.sort(key=lambda queued: queued["update_id"])
         self._new_update.set()
+        self._wake_webhook()
         return update
 
     def _new_message(self, chat_id: ChatId, sender: JSONDict, **fields: Any) -> JSONDict:
@@ -655,6 +801,77 @@ class FakeTelegram:
                 }
             }
         )
+
+
+def _json_bytes(payload: JSONDict) -> bytes:
+    """Encode an answer; text with lone surrogates goes out \\u-escaped, as Telegram sends it."""
+    try:
+        return json.dumps(payload, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(payload).encode()
+
+
+class _HookConnection:
+    """A minimal kept-alive HTTP/1.1 client for webhook deliveries (cheap on CPU, unlike a
+    full client, so that benchmarks measure the bot rather than the fake)."""
+
+    def __init__(self) -> None:
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def post(self, url: str, headers: dict[str, str], body: bytes) -> int:
+        """Return the status, 0 if the connection failed."""
+        parts = urlsplit(url)
+        for attempt in range(2):  # a kept-alive connection the server closed: reconnect once
+            try:
+                if self._writer is None:
+                    self._reader, self._writer = await asyncio.open_connection(
+                        parts.hostname, parts.port or 80
+                    )
+                assert self._reader is not None
+                head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+                self._writer.write(
+                    f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n{head}"
+                    f"Content-Length: {len(body)}\r\n\r\n".encode("latin-1")
+                    + body
+                )
+                await self._writer.drain()
+                status_line = await self._reader.readline()
+                if not status_line:
+                    raise ConnectionError("closed")
+                status = int(status_line.split()[1])
+                length, close = 0, False
+                while (line := (await self._reader.readline()).strip()) != b"":
+                    key, _, value = line.decode("latin-1").partition(":")
+                    if key.strip().lower() == "content-length":
+                        length = int(value.strip())
+                    elif key.strip().lower() == "connection" and "close" in value.lower():
+                        close = True
+                await self._reader.readexactly(length)
+                if close:
+                    self.close()
+                return status
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
+                self.close()
+                if attempt == 1:
+                    return 0
+        return 0
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+
+
+def _update_chat(update: JSONDict) -> Any:
+    """The chat (or user) an update belongs to, for per-chat ordering of webhook deliveries."""
+    for kind in ("message", "edited_message", "my_chat_member"):
+        if kind in update and isinstance(update[kind], dict):
+            return update[kind].get("chat", {}).get("id")
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        return (query.get("from") or {}).get("id")
+    return update.get("update_id")
 
 
 def _inline(markup: Any) -> JSONDict | None:

@@ -11,19 +11,6 @@ import pytest
 from db.store import MIGRATIONS_DIR, Store
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The storage contract: every test using this fixture runs against both backends."""
-    if request.param == "sqlite":
-        opened = await Store.open(tmp_path / "bot.sqlite3")
-    else:
-        from db.postgres import PostgresStore
-
-        opened = await PostgresStore.open(request.getfixturevalue("postgres_url"))
-    yield opened
-    await opened.close()
-
-
 async def test_migrations_create_schema_and_record_version(tmp_path: Path) -> None:
     path = tmp_path / "fresh.sqlite3"
     store = await Store.open(path)

@@ -48,6 +48,8 @@ class Harness:
                 continue
             for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
                 for button in row:
+                    if "callback_data" not in button:
+                        continue  # a link button (the private-chat link)
                     found[button["callback_data"]] = (message_id, button["text"])
         return found
 

@@ -20,7 +20,8 @@ USER = 5001
 
 async def test_start_registers_user_and_shows_menu(harness: Harness) -> None:
     replies = await harness.say(USER, "/start", replies=2)
-    assert "আসসালামু আলাইকুম" in replies[0]
+    assert replies[0].startswith("স্বাগতম")  # a greeting every reader shares
+    assert "আউটসোর্সিং বন্ধু" in replies[0]
     assert texts.MENU in replies[0]
     assert "পাঠ আর কুইজ" in replies[1]  # the offer to subscribe
     assert "s" in harness.buttons(USER)
@@ -30,6 +31,15 @@ async def test_start_registers_user_and_shows_menu(harness: Harness) -> None:
     commands = next(iter(harness.tg.commands.values()))
     assert [c["command"] for c in commands] == [name for name, _ in BOT_COMMANDS]
     assert all(any("\u0980" <= ch <= "\u09ff" for ch in c["description"]) for c in commands)
+
+
+@pytest.mark.parametrize(
+    ("greeting", "reply"),
+    [("আসসালামু আলাইকুম", "ওয়ালাইকুম আসসালাম!"), ("নমস্কার দাদা", "নমস্কার!"), ("hi", "হ্যালো!")],
+)
+async def test_a_greeting_is_mirrored(harness: Harness, greeting: str, reply: str) -> None:
+    (answer,) = await harness.say(USER, greeting)
+    assert answer.startswith(reply)
 
 
 async def test_every_required_topic_is_reachable_by_buttons(harness: Harness) -> None:

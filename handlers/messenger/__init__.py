@@ -1,0 +1,3 @@
+"""The Facebook Messenger channel: Graph API client, rendering, output and the webhook."""
+
+CHANNEL = "messenger"
