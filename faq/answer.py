@@ -6,21 +6,54 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from faq.match import Matcher
+from faq.match import Matcher, MatchResult
 from faq.normalize import clean_text, skeleton, tokenize
 
-__all__ = ["ANSWER_THRESHOLD", "SUGGEST_THRESHOLD", "Decision", "Kind", "Understanding"]
+__all__ = [
+    "ANSWER_THRESHOLD",
+    "HAND_THRESHOLDS",
+    "LEARNED_THRESHOLDS",
+    "THRESHOLDS",
+    "Decision",
+    "Kind",
+    "Thresholds",
+    "Understanding",
+]
 
-# A question that uses a word of the field (faq/content/domain.toml) is answered at or above
-# ANSWER_THRESHOLD; one that does not must reach GENERAL_THRESHOLD, since everyday words
-# alone ("kothay bhalo pawa jay") say little. A question with a field word that scores
-# between SUGGEST_THRESHOLD and its threshold gets a "did you mean" list; everything else
-# below the threshold is out of scope. Calibrated on our own held-out questions
-# (bench/data/heldout_questions.tsv and heldout2_questions.tsv), not the shared sample.
-ANSWER_THRESHOLD = 0.20
-GENERAL_THRESHOLD = 0.80
-SUGGEST_THRESHOLD = 0.12
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Where a ranking's best score turns into an answer, a "did you mean" or a refusal.
+
+    A question that uses a word of the field (faq/content/domain.toml) is answered at or
+    above ``answer``; one that does not must reach ``general``, since everyday words alone
+    ("kothay bhalo pawa jay") say little. A question with a field word that scores between
+    ``suggest`` and its threshold gets a "did you mean" list; everything else below the
+    threshold is out of scope. The scale depends on the matcher's weights, so each set of
+    weights has its own thresholds.
+    """
+
+    answer: float
+    general: float
+    suggest: float
+
+
+# Both fitted by bench/fit_weights.py on held-out sets 1, 2 and 5 (35 topics): for the
+# hand-set weights (faq.match.HAND_WEIGHTS) and for the learned ones (LEARNED_WEIGHTS).
+HAND_THRESHOLDS = Thresholds(answer=0.378, general=0.767, suggest=0.12)
+LEARNED_THRESHOLDS = Thresholds(answer=0.435, general=0.641, suggest=0.261)
+THRESHOLDS = HAND_THRESHOLDS
+ANSWER_THRESHOLD = THRESHOLDS.answer  # `main.py unanswered` lists questions below it
 MAX_SUGGESTIONS = 3
+# A short query of one or two known words ("taka", "upwork", "scam?") is never refused: it
+# is answered only when its best topic is sure and far ahead of the next
+# (SHORT_ANSWER, SHORT_LEAD); otherwise it gets the topics it could mean as buttons, every
+# topic scoring at least SHORT_SHARE of the best one (two at least, three at most).
+SHORT_WORDS = 2
+SHORT_WEIGHTS = (1.0, 1.0, 1.0)  # coverage, Naive Bayes, nearest example (faq.match)
+SHORT_ANSWER = 0.75
+SHORT_LEAD = 0.5
+SHORT_SHARE = 0.5
 MAX_QUESTION_CHARS = 2000
 
 
@@ -91,11 +124,27 @@ _EMOJI_ONLY = re.compile(r"^[\W_]+$")
 _MARKUP = re.compile(r"<[^<>]{0,60}>|[*_`~|]")
 
 
+def _short_decision(result: MatchResult, suggest: float) -> Decision:
+    """Decide on a short query of known words: the answer if sure, else two or three topics."""
+    (best_id, best_score), *rest = result.ranked
+    others = tuple(t for t, _ in rest)[:MAX_SUGGESTIONS]
+    if best_score >= SHORT_ANSWER and (not rest or rest[0][1] < SHORT_LEAD * best_score):
+        return Decision(Kind.ANSWER, best_id, best_score, others)
+    guesses = [t for t, s in result.ranked if s >= SHORT_SHARE * best_score]
+    if len(guesses) == 1 and best_score >= suggest:  # only one topic it can mean
+        return Decision(Kind.ANSWER, best_id, best_score, others)
+    if len(guesses) < 2:
+        guesses = [t for t, _ in result.ranked[:2]]
+    ranked = tuple(t for t, _ in result.ranked)[:MAX_SUGGESTIONS]
+    return Decision(Kind.UNSURE, None, best_score, ranked, tuple(guesses[:MAX_SUGGESTIONS]))
+
+
 class Understanding:
     """Turn a message into a Decision using the matcher and the small-talk word lists."""
 
-    def __init__(self, matcher: Matcher) -> None:
+    def __init__(self, matcher: Matcher, thresholds: Thresholds = THRESHOLDS) -> None:
         self.matcher = matcher
+        self.thresholds = thresholds
         self._smalltalk: dict[str, Kind] = {}
         for kind, words in _SMALLTALK_WORDS.items():
             for word in tokenize(clean_text(words)):
@@ -142,14 +191,29 @@ class Understanding:
                 return Decision(kind, None, 0.0, (), greeting=self._greeting(words))
             if kind is not None:
                 return Decision(kind, None, 0.0, ())
-        result = self.matcher.rank(text, limit=MAX_SUGGESTIONS + 1)
+        found = self.matcher.features(text)
+        result = self.matcher.ranking(found, limit=MAX_SUGGESTIONS + 1)
         best_id, best_score = result.best
-        threshold = ANSWER_THRESHOLD if result.domain else GENERAL_THRESHOLD
+        limits = self.thresholds
+        threshold = limits.answer if result.domain else limits.general
+        if result.outside >= best_score:  # about the other thing (a bKash PIN, a laptop to buy)
+            ranked = tuple(t for t, _ in result.ranked)[:MAX_SUGGESTIONS]
+            return Decision(Kind.OUT_OF_SCOPE, None, best_score, ranked)
+        if (
+            best_id is not None
+            and len(words) <= SHORT_WORDS
+            and result.words == result.known == len(words)  # no question word, none guessed
+        ):
+            # alone, a word means the topics that name it (title, keywords, a short example)
+            if SHORT_WEIGHTS[2] and not self.matcher.uses_nearest:
+                found = self.matcher.features(text, nearest=True)
+            short = self.matcher.ranking(found, SHORT_WEIGHTS, limit=MAX_SUGGESTIONS + 1)
+            return _short_decision(short, limits.suggest)
         if best_id is not None and best_score >= threshold:
             others = tuple(t for t, _ in result.ranked[1:])
             return Decision(Kind.ANSWER, best_id, best_score, others[:MAX_SUGGESTIONS])
         ranked = tuple(t for t, _ in result.ranked)[:MAX_SUGGESTIONS]
-        if best_id is not None and result.domain and best_score >= SUGGEST_THRESHOLD:
-            guesses = tuple(t for t, s in result.ranked if s >= SUGGEST_THRESHOLD)
+        if best_id is not None and result.domain and best_score >= limits.suggest:
+            guesses = tuple(t for t, s in result.ranked if s >= limits.suggest)
             return Decision(Kind.UNSURE, None, best_score, ranked, guesses[:MAX_SUGGESTIONS])
         return Decision(Kind.OUT_OF_SCOPE, None, best_score, ranked)

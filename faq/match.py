@@ -16,14 +16,36 @@ from __future__ import annotations
 
 import itertools
 import math
+import tomllib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from faq import normalize
 from faq.model import Content, Topic
 from faq.normalize import SHORT_SKELETON, clean_text, consonants, fold, key_of, tokenize
 
-__all__ = ["MatchResult", "Matcher"]
+__all__ = [
+    "HAND_WEIGHTS",
+    "LEARNED_WEIGHTS",
+    "OUTSIDE_FILE",
+    "OUTSIDE_PREFIX",
+    "WEIGHTS",
+    "Features",
+    "MatchResult",
+    "Matcher",
+    "load_outside",
+]
+
+OUTSIDE_FILE = Path(__file__).with_name("outside.toml")
+OUTSIDE_PREFIX = "outside:"
+
+
+def load_outside(path: Path = OUTSIDE_FILE) -> dict[str, tuple[str, ...]]:
+    """Return the groups of questions no topic answers: group id → example phrasings."""
+    data = tomllib.loads(path.read_text("utf-8"))
+    return {group["id"]: tuple(group["examples"]) for group in data.get("outside", ())}
+
 
 # Words that carry no topic information in any of the three languages. They are removed
 # from questions and content alike. Written plainly; their skeletons are computed at build.
@@ -83,13 +105,20 @@ _STEM_WEIGHT = 0.95
 # How much each field of a topic counts towards its coverage of a word.
 _FIELD_WEIGHTS = {"title": 1.5, "keywords": 1.0, "examples": 1.0, "answer": 1.0}
 _SATURATION = 10.0
+_ANSWER_PAIRS = False
 # Raw coverage is small (a question never covers a topic fully); x / (x + c) maps it onto
 # 0..1 so that a raw score of c becomes 0.5. Thresholds (faq/answer.py) use the final scale.
 _CALIBRATION = 0.07
 # The final score adds the Naive Bayes posterior of the topic (words seen in its content,
 # smoothed by _NB_ALPHA), weighted by _NB_SHARE, to the coverage score.
 _NB_ALPHA = 0.5
-_NB_SHARE = 1.0
+# The final score is a weighted mean of the features (see Matcher.features): coverage,
+# Naive Bayes posterior, nearest example. HAND_WEIGHTS are the hand-set mean of the first
+# two; LEARNED_WEIGHTS are fitted by bench/fit_weights.py (a conditional logit model over
+# the three features, on held-out sets 1, 2 and 5).
+HAND_WEIGHTS = (1.0, 1.0, 0.0)
+LEARNED_WEIGHTS = (1.0, 0.343, 0.516)
+WEIGHTS = HAND_WEIGHTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +127,12 @@ class MatchResult:
 
     ranked: tuple[tuple[str, float], ...]  # (topic id, score 0..1), best first
     domain: bool = False  # whether the question uses a word of the field (domain.toml)
+    # the best score of a question no topic answers (faq/outside.toml): above the best
+    # topic's, the question is about the other thing
+    outside: float = 0.0
+    words: int = 0  # the question's words that carry meaning (stopwords left out)
+    unknown: float = 0.0  # the share of the question's information in unknown words
+    known: int = 0  # the words known for sure (not guessed by correction or consonants)
 
     @property
     def best(self) -> tuple[str | None, float]:
@@ -105,16 +140,54 @@ class MatchResult:
         return self.ranked[0] if self.ranked else (None, 0.0)
 
 
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the matcher measured about one question (see ``Matcher.features``)."""
+
+    per_topic: list[tuple[float, ...]]  # the features of each topic, in topic_ids order
+    domain: bool  # whether the question uses a word of the field
+    unknown: float  # the share of the question's information in unknown words
+    words: int  # the question's words that carry meaning
+    known: int  # those of them known for sure (not guessed by correction or consonants)
+
+
 class Matcher:
     """An index over the topic tree, built once and queried many times."""
 
-    def __init__(self, content: Content) -> None:
-        self._topic_ids = tuple(content.topics)
+    def __init__(
+        self,
+        content: Content,
+        weights: tuple[float, ...] = WEIGHTS,
+        outside: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        self._weights = weights
+        outside = load_outside() if outside is None else outside
+        # the questions no topic answers are indexed after the topics, like topics
+        self._n_topics = len(content.topics)
+        self._topic_ids = (*content.topics, *(f"{OUTSIDE_PREFIX}{name}" for name in outside))
         self._stop = {key_of(fold(clean_text(w))) for w in STOPWORDS} - {""}
+        # a word of the field whose key meets a stopword's (seo and সে, bio and by) stays
+        real_stops = {fold(clean_text(w)) for w in STOPWORDS}
+        phrases = [
+            *content.domain_words,
+            *(k for t in content.topics.values() for k in t.keywords),
+        ]
+        self._kept = {
+            folded
+            for folded in map(fold, set(tokenize(clean_text(" ".join(phrases)))))
+            if folded not in real_stops and key_of(folded) in self._stop
+        }
         self._fold_cache: dict[str, str] = {}
         self._canon_cache: dict[str, str] | None = None  # filled once the vocabulary is final
         self._cache: dict[str, tuple[str, float] | None] = {}
         field_words = {topic.id: self._field_words(topic) for topic in content.topics.values()}
+        for name, examples in outside.items():
+            field_words[f"{OUTSIDE_PREFIX}{name}"] = {
+                "title": [],
+                "keywords": [],
+                "examples": [self._words(text) for text in examples],
+                "answer": [],
+            }
         self._build_vocabulary(content, field_words)
         self._build_scores(field_words)
 
@@ -155,6 +228,10 @@ class Matcher:
             if len(phrase) == 1
             for near in self._neighbours(next(iter(phrase)))
         ]
+        # each phrase is looked up by one of its words
+        self._domain_index: dict[str, list[frozenset[str]]] = defaultdict(list)
+        for phrase in self._domain:
+            self._domain_index[min(phrase)].append(phrase)
         # short words that differ only in vowels: consonants → the most frequent known word
         by_consonants: dict[str, Counter[str]] = defaultdict(Counter)
         for words in every_text:
@@ -165,14 +242,29 @@ class Matcher:
         self._by_consonants = {k: c.most_common(1)[0][0] for k, c in by_consonants.items()}
 
     def _build_scores(self, field_words: dict[str, dict[str, list[list[str]]]]) -> None:
-        """Precompute, per term, its IDF and what it adds to each topic's two scores."""
+        """Precompute, per term, its IDF and what it adds to each topic's scores."""
+        # the terms of every text, by topic and field, computed once
+        terms_of = {
+            topic_id: {
+                name: [
+                    self._terms_of(self._canon_all(words))
+                    if name != "answer" or _ANSWER_PAIRS
+                    else set(self._canon_all(words))
+                    for words in texts
+                ]
+                for name, texts in fields.items()
+            }
+            for topic_id, fields in field_words.items()
+        }
         tf: dict[str, Counter[str]] = {}
-        for topic_id, fields in field_words.items():
+        for topic_id, fields in terms_of.items():
             counts: Counter[str] = Counter()
             for name, texts in fields.items():
-                for words in texts:
-                    for term in self._terms_of(self._canon_all(words)):
-                        counts[term] += _FIELD_WEIGHTS[name]
+                # counted in C, then scaled: a term's count in a field times its weight
+                field_counts = Counter(itertools.chain.from_iterable(texts))
+                weight = _FIELD_WEIGHTS[name]
+                for term, count in field_counts.items():
+                    counts[term] += count * weight
             tf[topic_id] = counts
         n_topics = len(tf)
         df: Counter[str] = Counter()
@@ -190,9 +282,28 @@ class Matcher:
             total = sum(tf[topic_id].values()) + _NB_ALPHA * len(df)
             unseen = math.log(_NB_ALPHA / total)
             self._nb_unseen.append(unseen)
+            log_total = math.log(total)
             for term, freq in tf[topic_id].items():
                 self._coverage[term].append((index, freq / (freq + _SATURATION)))
-                self._nb_gain[term].append((index, math.log((freq + _NB_ALPHA) / total) - unseen))
+                self._nb_gain[term].append(
+                    (index, math.log(freq + _NB_ALPHA) - log_total - unseen)
+                )
+        # nearest example: every example phrasing (title, keyword) on its own, so that a
+        # question close to one phrasing is not diluted by the rest of the topic's text
+        self._example_topic: list[int] = []
+        self._example_mass: list[float] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        idf = self._idf
+        for index, topic_id in enumerate(self._topic_ids):
+            fields = terms_of[topic_id]
+            for terms in (*fields["title"], *fields["keywords"], *fields["examples"]):
+                if not terms:
+                    continue
+                number = len(self._example_topic)
+                self._example_topic.append(index)
+                self._example_mass.append(sum(idf[t] for t in terms))
+                for term in terms:
+                    self._postings[term].append(number)
 
     # -- building blocks -------------------------------------------------------------------
 
@@ -206,7 +317,8 @@ class Matcher:
             found = cache.get(token)
             if found is None:
                 folded = fold(token)
-                found = folded if len(folded) > 1 and key_of(folded) not in self._stop else ""
+                keep = folded in self._kept or key_of(folded) not in self._stop
+                found = folded if len(folded) > 1 and keep else ""
                 cache[token] = found
             if found:
                 out.append(found)
@@ -311,37 +423,54 @@ class Matcher:
         self._fold_cache.clear()
         normalize.clear_caches()
 
-    def rank(self, question: str, limit: int = 4) -> MatchResult:
-        """Rank the topics for one question."""
+    def _question_terms(self, question: str) -> tuple[dict[str, float], int, bool, int, int]:
+        """Return the question's known terms with their match weights, the number of
+        unknown words, whether it uses a word of the field, its number of words and how
+        many of them are known for sure (not guessed by correction or consonants)."""
         terms: dict[str, float] = {}
-        unknown = 0
+        unknown = words = known = 0
         previous: tuple[str, float] | None = None
         pairs: list[tuple[str, float]] = []
         for word in self._words(question[:2000]):
+            words += 1
             resolved = self._resolve(word)
             if resolved is None:
                 unknown += 1
                 previous = None
                 continue
             term, weight = resolved
+            known += weight >= _STEM_WEIGHT
             if weight > terms.get(term, 0.0):
                 terms[term] = weight
             if previous is not None and previous[0] != term:
                 pairs.append((f"{previous[0]}+{term}", min(weight, previous[1])))
             previous = resolved
-        if not terms:
-            return MatchResult(())
         # guesses from consonants alone (kaj/koj) are too loose to show the question's field
         sure = {term for term, weight in terms.items() if weight >= _FUZZY_WEIGHT}
-        domain = any(phrase <= sure for phrase in self._domain)
+        domain = any(
+            phrase <= sure for term in sure for phrase in self._domain_index.get(term, ())
+        )
         for pair, weight in pairs:
             if pair in self._idf and weight > terms.get(pair, 0.0):
                 terms[pair] = weight
+        return terms, unknown, domain, words, known
 
+    def features(self, question: str, nearest: bool | None = None) -> Features:
+        """Return, per topic (in ``topic_ids`` order), the scoring features of a question.
+
+        The features: coverage (squashed), Naive Bayes posterior, nearest example. All lie
+        in 0..1. No features means the question has no word the content knows. The nearest
+        example is the costly one: it is measured when ``nearest`` is true, or, by default,
+        when the matcher's weights use it (else it is 0.0).
+        """
+        if nearest is None:
+            nearest = self.uses_nearest
+        terms, unknown, domain, words, known = self._question_terms(question)
         total = unknown * self._unknown_idf
         n = len(self._topic_ids)
         coverage = [0.0] * n
         likelihood = [0.0] * n
+        overlap: dict[int, float] = defaultdict(float)
         weight_sum = 0.0
         for term, weight in terms.items():
             idf = self._idf.get(term)
@@ -353,26 +482,72 @@ class Matcher:
                 coverage[index] += weight * idf * sat
             for index, gain in self._nb_gain.get(term, ()):
                 likelihood[index] += weight * gain
+            if nearest:
+                for number in self._postings.get(term, ()):
+                    overlap[number] += weight * idf
         if total <= 0:
-            return MatchResult((), domain)
+            return Features([], domain, 1.0, words, known)
         likelihood = [
             ll + weight_sum * u for ll, u in zip(likelihood, self._nb_unseen, strict=True)
         ]
         top = max(likelihood)
         odds = [math.exp(ll - top) for ll in likelihood]
         norm = sum(odds)
-        scores = []
+        closest = [0.0] * n
+        for number, shared in overlap.items():
+            # cosine of binary idf-weighted sets: the shared mass over both masses
+            sim = shared / math.sqrt(total * self._example_mass[number])
+            index = self._example_topic[number]
+            if sim > closest[index]:
+                closest[index] = sim
+        out = []
         for index in range(n):
             raw = coverage[index] / total
-            covered = raw / (raw + _CALIBRATION)
-            scores.append(((covered + _NB_SHARE * odds[index] / norm) / (1 + _NB_SHARE), index))
-        scores.sort(reverse=True)
+            out.append((raw / (raw + _CALIBRATION), odds[index] / norm, closest[index]))
+        return Features(out, domain, unknown * self._unknown_idf / total, words, known)
+
+    def rank(self, question: str, limit: int = 4) -> MatchResult:
+        """Rank the topics for one question."""
+        return self.ranking(self.features(question), limit=limit)
+
+    def ranking(
+        self, found: Features, weights: tuple[float, ...] | None = None, limit: int = 4
+    ) -> MatchResult:
+        """Rank the topics by measured features, with the matcher's weights or others."""
+        features = found.per_topic
+        if not features:
+            return MatchResult((), found.domain, words=found.words, unknown=1.0, known=found.known)
+        a, b, c = self._weights if weights is None else weights
+        scale = a + b + c
+        a, b, c = a / scale, b / scale, c / scale
+        scores = [a * x + b * y + c * z for x, y, z in features]
+        n_topics = self._n_topics
+        real = sorted(range(n_topics), key=scores.__getitem__, reverse=True)[:limit]
+        outside = max(scores[n_topics:], default=0.0)
         ranked = tuple(
-            (self._topic_ids[index], round(score, 4))
-            for score, index in scores[:limit]
-            if score > 0
+            (self._topic_ids[index], round(scores[index], 4))
+            for index in real
+            if scores[index] > 0
         )
-        return MatchResult(ranked, domain)
+        return MatchResult(
+            ranked,
+            found.domain,
+            round(outside, 4),
+            found.words,
+            round(found.unknown, 4),
+            found.known,
+        )
+
+    @property
+    def uses_nearest(self) -> bool:
+        """Tell whether the matcher's weights use the nearest-example feature."""
+        return self._weights[2] > 0
+
+    @property
+    def topic_ids(self) -> tuple[str, ...]:
+        """Return the ids that ``features`` scores, in its order (questions no topic
+        answers last, their ids prefixed with ``OUTSIDE_PREFIX``)."""
+        return self._topic_ids
 
 
 def _correctable(key: str) -> bool:

@@ -140,7 +140,9 @@ def fold_bangla_digits(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """Return NFC text without invisible characters, lower-cased, with ASCII digits."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    if not unicodedata.is_normalized("NFC", text):  # most text already is: skip the copy
+        text = unicodedata.normalize("NFC", text)
+    text = text.translate(_INVISIBLE)
     for decomposed, composed in _NUKTA:
         text = text.replace(decomposed, composed)
     return fold_bangla_digits(text).casefold()
@@ -174,7 +176,12 @@ def clear_caches() -> None:
 
 @lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """Return a cleaned word in the folded Latin alphabet with doubled letters collapsed."""
+    """Return a cleaned word in the folded Latin alphabet with doubled letters collapsed.
+
+    Numbers stay as they are: 999 is not 9.
+    """
+    if word.isdigit():
+        return word
     return _REPEAT.sub(r"\1", transliterate(word))
 
 
