@@ -26,12 +26,20 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Protocol
 
 from db.protocol import DeliveryStorage, DueSubscriber
 from faq.channel import Outcome, Sender
 from faq.course import Course
 
-__all__ = ["Pacer", "RoundReport", "run_round"]
+__all__ = [
+    "Pacer",
+    "RoundRegistry",
+    "RoundReport",
+    "forget_dead_local_rounds",
+    "keep_alive",
+    "run_round",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +106,9 @@ async def run_round(
     started = time.monotonic()
     report = RoundReport()
     round_id = uuid.uuid4().hex
-    await _forget_dead_local_rounds(store)
+    await forget_dead_local_rounds(store)
     await store.start_round(round_id, time.time(), socket.gethostname(), os.getpid())
-    beat = asyncio.create_task(_heartbeat(store, round_id))
+    beat = asyncio.create_task(keep_alive(store, round_id))
     pacer = Pacer(rate)
     slots = asyncio.Semaphore(concurrency)
     tasks: set[asyncio.Task[None]] = set()
@@ -191,7 +199,17 @@ async def run_round(
     return report
 
 
-async def _forget_dead_local_rounds(store: DeliveryStorage) -> None:
+class RoundRegistry(Protocol):
+    """The part of storage that knows which rounds run (lesson rounds and broadcasts)."""
+
+    async def rounds_on_host(self, host: str) -> list[tuple[str, int]]: ...
+
+    async def forget_round(self, round_id: str) -> None: ...
+
+    async def heartbeat(self, round_id: str, now: float) -> None: ...
+
+
+async def forget_dead_local_rounds(store: RoundRegistry) -> None:
     """Free the claims of rounds whose process on this host has died (SIGKILL, crash)."""
     for round_id, pid in await store.rounds_on_host(socket.gethostname()):
         if pid and not _alive(pid):
@@ -209,7 +227,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-async def _heartbeat(store: DeliveryStorage, round_id: str) -> None:
+async def keep_alive(store: RoundRegistry, round_id: str) -> None:
+    """Beat the round's heartbeat until cancelled, so other processes leave its claims."""
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
         try:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from bot.delivery import HEARTBEAT_SECONDS, STALE_AFTER, Pacer
+from bot.delivery import STALE_AFTER, Pacer, forget_dead_local_rounds, keep_alive
 from db.admin_types import BroadcastInfo, BroadcastTarget
 from faq.actions import OpenTopic, pack
 from faq.channel import Outcome, Sender
@@ -138,12 +138,9 @@ async def run_broadcast(
     started = time.monotonic()
     report = BroadcastReport()
     round_id = f"broadcast-{broadcast_id}-{uuid.uuid4().hex[:12]}"
-    for other, pid in await store.rounds_on_host(socket.gethostname()):
-        if pid and pid != os.getpid() and not _alive(pid):
-            logger.warning("run %s (pid %s) died; its claims are taken over", other, pid)
-            await store.forget_round(other)
+    await forget_dead_local_rounds(store)
     await store.start_round(round_id, time.time(), socket.gethostname(), os.getpid())
-    beat = asyncio.create_task(_heartbeat(store, round_id))
+    beat = asyncio.create_task(keep_alive(store, round_id))
     pacer = pacer or Pacer(rate)
     slots = asyncio.Semaphore(concurrency)
     tasks: set[asyncio.Task[None]] = set()
@@ -212,22 +209,3 @@ async def run_broadcast(
     report.seconds = round(time.monotonic() - started, 3)
     logger.info("broadcast %s: %s", broadcast_id, report.as_dict())
     return report
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-async def _heartbeat(store: BroadcastStorage, round_id: str) -> None:
-    while True:
-        await asyncio.sleep(HEARTBEAT_SECONDS)
-        try:
-            await store.heartbeat(round_id, time.time())
-        except Exception as exc:  # the run goes on; a missed beat only risks a takeover
-            logger.warning("heartbeat failed: %s", exc)
