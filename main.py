@@ -191,7 +191,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_chat(args)
     from bot.telegram_bot import run_polling
 
-    asyncio.run(run_polling(settings))
+    with asyncio.Runner(loop_factory=_fast_loop_factory()) as runner:
+        runner.run(run_polling(settings))
     return 0
 
 

@@ -66,14 +66,14 @@ async def run_load(
 ) -> dict[str, float]:
     questions = [q for p in (SHARED_SAMPLE, HELDOUT) if p.exists() for q, _ in load_tsv(p)]
     rng = random.Random(1)
-    async with FakeTelegram(token=TOKEN, latency=0.1) as tg:
+    async with FakeTelegram(token=TOKEN, latency=0.1, per_chat_rate=1) as tg:
         with tempfile.TemporaryDirectory() as tmp:
             env = {
                 **os.environ,
                 "TELEGRAM_BOT_TOKEN": TOKEN,
                 "TELEGRAM_BASE_URL": tg.base_url,
                 "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
-                "BOT_CONCURRENCY": str(concurrency),
+                **({"BOT_CONCURRENCY": str(concurrency)} if concurrency else {}),
                 "TELEGRAM_SEND_RATE": "1000",
                 "LOG_LEVEL": "WARNING",
             }
@@ -144,6 +144,7 @@ async def run_load(
         "peak_mb": peak,
         "elapsed": elapsed,
         "rejected": len(tg.rejected),
+        "too_many": tg.too_many_requests,
         "fake_cpu_share": own_cpu / max(elapsed, 1e-9),
     }
 
@@ -154,7 +155,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=220.0)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="BOT_CONCURRENCY (default: the bot's own)"
+    )
     parser.add_argument(
         "--webhook", action="store_true", help="also offer the load through the webhook"
     )
@@ -200,7 +203,8 @@ def main() -> None:
             f"throughput {r['throughput']:.0f} updates/s  "
             f"latency p50 {r['p50']:.0f} ms p95 {r['p95']:.0f} ms  "
             f"CPU {r['cpu_ms_per_update']:.2f} ms/update  peak RSS {r['peak_mb']:.0f} MB  "
-            f"rejected {r['rejected']}  (fake server CPU {r['fake_cpu_share']:.0%} of a core)"
+            f"rejected {r['rejected']}  429s {r['too_many']}  "
+            f"(fake server CPU {r['fake_cpu_share']:.0%} of a core)"
         )
     cluster.close()
 

@@ -94,6 +94,8 @@ class Settings:
     log_user_content: bool
     question_retention_days: int
     send_rate: float = 28.0
+    chat_rate: float = 1.0  # messages per second to one chat (Telegram: about 1)
+    in_flight: int = 64  # Bot API calls at once (one bounded path, handlers/outbound.py)
     host: str = "0.0.0.0"
     port: int = 8080
     webhook_base_url: str | None = None  # set: Telegram through a webhook, not polling
@@ -138,7 +140,7 @@ class Settings:
             database_path=database,
             timezone=timezone,
             lesson_hour=_int(env, "LESSON_HOUR", 9, 0, 23),
-            concurrency=_int(env, "BOT_CONCURRENCY", 32, 1, 512),
+            concurrency=_int(env, "BOT_CONCURRENCY", 64, 1, 512),
             push_rate=float(_int(env, "PUSH_RATE", 28, 1, 30)),
             push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
             log_level=log_level(env),
@@ -146,6 +148,9 @@ class Settings:
             question_retention_days=_int(env, "QUESTION_RETENTION_DAYS", 90, 1, 3650),
             # Telegram: about 30 messages/s per bot; more only against a server without limits
             send_rate=float(_int(env, "TELEGRAM_SEND_RATE", 28, 1, 1000)),
+            in_flight=_int(env, "TELEGRAM_IN_FLIGHT", 64, 1, 512),
+            # Telegram: about one message a second per chat; more only against a test server
+            chat_rate=float(_int(env, "TELEGRAM_CHAT_RATE", 1, 1, 1000)),
             host=env.get("HOST", "").strip() or "0.0.0.0",
             port=_int(env, "PORT", 8080, 1, 65535),
             database_url=database_url,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 
 import uvicorn
 
@@ -19,7 +18,6 @@ from bot.web import WebChannel, build_web_app
 __all__ = ["configured_channels", "serve"]
 
 logger = logging.getLogger(__name__)
-SWITCH_INTERVAL = 0.0005
 
 
 def configured_channels(settings: Settings, services: Services) -> list[WebChannel]:
@@ -38,10 +36,6 @@ def configured_channels(settings: Settings, services: Services) -> list[WebChann
 
 async def serve(settings: Settings) -> None:
     """Serve HTTP on HOST:PORT until SIGINT/SIGTERM (uvicorn handles the signals)."""
-    # aiosqlite runs every query on a thread that needs the GIL for each step; with the
-    # default 5 ms switch interval a busy event loop makes each query wait that long
-    # (measured: the webhook's insert took 50-100 ms under load), so hand the GIL over sooner
-    sys.setswitchinterval(SWITCH_INTERVAL)
     services = await open_services(settings)
     settle_memory()
     channels = configured_channels(settings, services)

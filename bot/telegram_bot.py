@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.logs import install_token_filter
 from bot.push import scheduler_tick
 from bot.scheduling import Scheduler
-from bot.services import Services, open_services
+from bot.services import Services, open_services, settle_memory
 from bot.startup import wait_for_bot_api
 from faq.channel import Sender
 from handlers.telegram import ALLOWED_UPDATES
@@ -64,6 +64,8 @@ class TelegramChannel:
             polling=settings.telegram_webhook_url is None,
             poll_timeout=poll_timeout,
             send_rate=settings.send_rate,
+            in_flight=settings.in_flight,
+            chat_rate=settings.chat_rate,
         )
         return cls(
             parts,
@@ -201,6 +203,7 @@ def stop_on_signals() -> asyncio.Event:
 async def run_polling(settings: Settings) -> None:
     """Run the bot with long polling until SIGINT or SIGTERM."""
     runtime = await TelegramRuntime.open(settings)
+    settle_memory()
     stop = stop_on_signals()
     try:
         if await runtime.start(stop=stop):

@@ -100,10 +100,14 @@ class PostgresStore:
 
     async def schema_version(self) -> int:
         """Return the applied migration number (0 before the first)."""
-        row = await self._fetchrow(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
-            " WHERE to_regclass('schema_migrations') IS NOT NULL"
-        ) if await self._has_migrations_table() else None
+        row = (
+            await self._fetchrow(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+                " WHERE to_regclass('schema_migrations') IS NOT NULL"
+            )
+            if await self._has_migrations_table()
+            else None
+        )
         return int(row[0]) if row else 0
 
     async def _has_migrations_table(self) -> bool:
@@ -747,9 +751,7 @@ class PostgresStore:
         )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
-    async def review_candidates(
-        self, below: float, limit: int = 200_000
-    ) -> list[ReviewCandidate]:
+    async def review_candidates(self, below: float, limit: int = 200_000) -> list[ReviewCandidate]:
         """Return distinct questions unanswered or answered below ``below``, most asked first."""
         rows = await self._fetch(
             "SELECT text, COUNT(*) AS n, MAX(score) FROM questions"
@@ -851,8 +853,7 @@ class PostgresStore:
         if row is None:
             return None
         rows = await self._fetch(
-            "SELECT state, COUNT(*) FROM broadcast_targets WHERE broadcast_id = $1"
-            " GROUP BY state",
+            "SELECT state, COUNT(*) FROM broadcast_targets WHERE broadcast_id = $1 GROUP BY state",
             broadcast_id,
         )
         return _broadcast(row, {str(r[0]): int(r[1]) for r in rows})

@@ -27,6 +27,7 @@ from db.admin_types import (
     ReviewCandidate,
     TopicStats,
 )
+from db.group_commit import GroupCommit, inline_connection
 from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
 from db.tables import TABLES
 
@@ -50,11 +51,15 @@ class DatabaseOpenError(RuntimeError):
 class Store:
     """SQLite storage. Open with ``await Store.open(path)``; close with ``close()``."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, inline: sqlite3.Connection | None = None
+    ) -> None:
         self._conn = conn
         # aiosqlite runs one connection on one thread; the lock keeps multi-statement
         # transactions from interleaving when handlers run concurrently.
         self._lock = asyncio.Lock()
+        # the statements every update makes go to the database thread together under load
+        self._hot = GroupCommit(conn, self._lock, inline)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -88,6 +93,8 @@ class Store:
             await store.migrate()
             if str(path) != ":memory:":
                 _tighten_private(Path(path))
+            # after the migrations: the second connection must see the final schema
+            store._hot = GroupCommit(conn, store._lock, inline_connection(str(path)))
         except BaseException as exc:
             # an open aiosqlite connection is a live thread: the process could never exit
             await conn.close()
@@ -97,7 +104,8 @@ class Store:
         return store
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
+        self._hot.close()
         await self._conn.close()
 
     @asynccontextmanager
@@ -146,20 +154,21 @@ class Store:
         Clears the blocked flag (the user wrote, so they can be reached); returns the id.
         """
         now = _now()
-        async with self._lock:
-            # one round trip to the database thread (execute + fetch + close in one call):
-            # every message passes here while holding the lock
-            rows = await self._conn.execute_fetchall(
-                "INSERT INTO users (channel, external_id, first_name, language, created_at,"
-                " last_seen, last_inbound_at, blocked) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
-                " ON CONFLICT(channel, external_id) DO UPDATE SET"
-                " first_name = excluded.first_name, language = excluded.language,"
-                " last_seen = excluded.last_seen, last_inbound_at = excluded.last_inbound_at,"
-                " blocked = 0 RETURNING id",
-                (channel, external_id, first_name[:100], language, now, now, now),
+
+        def upsert(conn: sqlite3.Connection) -> int:
+            return int(
+                conn.execute(
+                    "INSERT INTO users (channel, external_id, first_name, language, created_at,"
+                    " last_seen, last_inbound_at, blocked) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
+                    " ON CONFLICT(channel, external_id) DO UPDATE SET"
+                    " first_name = excluded.first_name, language = excluded.language,"
+                    " last_seen = excluded.last_seen,"
+                    " last_inbound_at = excluded.last_inbound_at, blocked = 0 RETURNING id",
+                    (channel, external_id, first_name[:100], language, now, now, now),
+                ).fetchone()[0]
             )
-        row = next(iter(rows))
-        return int(row[0])
+
+        return await self._hot.run(upsert)
 
     async def user_id_for(self, channel: str, external_id: str) -> int | None:
         """Return the internal id of a channel's user, if they are known."""
@@ -229,12 +238,12 @@ class Store:
         self, user_id: int, text: str, topic_id: str | None, score: float
     ) -> None:
         """Record a free-text question with the topic it matched."""
-        async with self._lock:
-            await self._conn.execute(
-                "INSERT INTO questions (user_id, text, topic_id, score, asked_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (user_id, text[:1000], topic_id, score, _now()),
-            )
+        sql, values = (
+            "INSERT INTO questions (user_id, text, topic_id, score, asked_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, text[:1000], topic_id, score, _now()),
+        )
+        await self._hot.run(lambda conn: conn.execute(sql, values).close())
 
     async def last_question_for(self, user_id: int, topic_id: str) -> str | None:
         """Return the user's latest question answered with this topic, if any."""
@@ -248,12 +257,11 @@ class Store:
 
     async def log_view(self, user_id: int, topic_id: str, source: str) -> None:
         """Record that the user opened a topic."""
-        async with self._lock:
-            await self._conn.execute(
-                "INSERT INTO topic_views (user_id, topic_id, source, viewed_at)"
-                " VALUES (?, ?, ?, ?)",
-                (user_id, topic_id, source, _now()),
-            )
+        sql, values = (
+            "INSERT INTO topic_views (user_id, topic_id, source, viewed_at) VALUES (?, ?, ?, ?)",
+            (user_id, topic_id, source, _now()),
+        )
+        await self._hot.run(lambda conn: conn.execute(sql, values).close())
 
     async def add_feedback(
         self, user_id: int, topic_id: str, positive: bool, question: str | None
@@ -268,11 +276,11 @@ class Store:
 
     async def log_offer_check(self, verdict: str, flag_ids: list[str]) -> None:
         """Record a scam check's verdict and red-flag ids (never the offer, never who asked)."""
-        async with self._lock:
-            await self._conn.execute(
-                "INSERT INTO offer_checks (verdict, flags, checked_at) VALUES (?, ?, ?)",
-                (verdict, " ".join(flag_ids), _now()),
-            )
+        sql, values = (
+            "INSERT INTO offer_checks (verdict, flags, checked_at) VALUES (?, ?, ?)",
+            (verdict, " ".join(flag_ids), _now()),
+        )
+        await self._hot.run(lambda conn: conn.execute(sql, values).close())
 
     async def feedback_rows(self, user_id: int) -> list[tuple[str, bool, str | None]]:
         """Return the user's feedback as (topic id, positive, question), oldest first."""
@@ -447,36 +455,41 @@ class Store:
         A repeat, stored before or earlier in the same list, is not new.
         """
         now = _now()
-        async with self._tx() as conn:
+
+        def put(conn: sqlite3.Connection) -> set[str]:
             seen: set[str] = set()
             ids = [event_id for event_id, _ in events]
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                cur = await conn.execute(
+                cur = conn.execute(
                     f"SELECT event_id FROM inbox WHERE channel = ? AND event_id IN ({marks})",
                     (channel, *chunk),
                 )
-                seen.update(str(row[0]) for row in await cur.fetchall())
+                seen.update(str(row[0]) for row in cur.fetchall())
             rows = []
             for event_id, payload in events:
                 if event_id not in seen:
                     seen.add(event_id)
                     rows.append((channel, event_id, payload, now))
-            await conn.executemany(
+            conn.executemany(
                 "INSERT INTO inbox (channel, event_id, payload, received_at) VALUES (?, ?, ?, ?)",
                 rows,
             )
-        return {row[1] for row in rows}
+            return {row[1] for row in rows}
+
+        # with the other hot statements: one transaction, inline when the file is free
+        return await self._hot.run(put)
 
     async def inbox_done_many(self, channel: str, event_ids: list[str]) -> None:
         """Mark events handled in one transaction and forget their payloads."""
-        now = _now()
-        async with self._tx() as conn:
-            await conn.executemany(
+        rows = [(_now(), channel, event_id) for event_id in event_ids]
+        await self._hot.run(
+            lambda conn: conn.executemany(
                 "UPDATE inbox SET done_at = ?, payload = '' WHERE channel = ? AND event_id = ?",
-                [(now, channel, event_id) for event_id in event_ids],
-            )
+                rows,
+            ).close()
+        )
 
     async def inbox_done(self, channel: str, event_id: str) -> None:
         """Mark an event handled (its replies were sent) and forget its payload."""
@@ -654,7 +667,6 @@ class Store:
                 [(uid, hour, now) for uid, hour in rows],
             )
 
-
     # -- copying a deployment (python main.py copy-db) ----------------------------------
 
     async def read_table(self, table: str, batch: int = 5000) -> AsyncIterator[list[tuple]]:
@@ -734,7 +746,13 @@ class Store:
         ) as cur:
             row = await cur.fetchone()
         return _overview(
-            by_channel, blocked, active, new_users, course_rows, lessons, quiz,
+            by_channel,
+            blocked,
+            active,
+            new_users,
+            course_rows,
+            lessons,
+            quiz,
             int(row[0]) if row else 0,
         )
 
@@ -760,9 +778,7 @@ class Store:
         ) as cur:
             return [(str(r[0]), str(r[1]), int(r[2])) for r in await cur.fetchall()]
 
-    async def review_candidates(
-        self, below: float, limit: int = 200_000
-    ) -> list[ReviewCandidate]:
+    async def review_candidates(self, below: float, limit: int = 200_000) -> list[ReviewCandidate]:
         """Return distinct questions unanswered or answered below ``below``, most asked first."""
         async with self._conn.execute(
             "SELECT text, COUNT(*) AS n, MAX(score) FROM questions"
@@ -1007,9 +1023,7 @@ def _overview(
 ) -> Overview:
     """Assemble the overview; a course row's next_day N means days 1..N-1 were reached."""
     top = max((n for n, _, _ in course_rows), default=1)
-    reached = {
-        day: sum(count for n, count, _ in course_rows if n > day) for day in range(1, top)
-    }
+    reached = {day: sum(count for n, count, _ in course_rows if n > day) for day in range(1, top)}
     subscribers = sum(active_n for _, _, active_n in course_rows)
     return Overview(
         by_channel, blocked, active, new_users, subscribers, lessons, reached, quiz, unanswered
@@ -1024,7 +1038,13 @@ def _topic_stats(views: dict[str, int], votes: dict[str, tuple[int, int]]) -> li
 def _broadcast(row: Any, states: dict[str, int]) -> BroadcastInfo:
     buttons = tuple(str(row[2]).split()) if row[2] else ()
     return BroadcastInfo(
-        int(row[0]), str(row[1]), buttons, str(row[3]), str(row[4]), str(row[5]), int(row[6]),
+        int(row[0]),
+        str(row[1]),
+        buttons,
+        str(row[3]),
+        str(row[4]),
+        str(row[5]),
+        int(row[6]),
         states,
     )
 

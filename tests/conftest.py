@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # as main.py does
+# bots started as subprocesses copy this environment: Telegram's one message a second per
+# chat is tested on its own (tests/telegram/test_rate_limit.py), elsewhere it only slows tests
+os.environ.setdefault("TELEGRAM_CHAT_RATE", "100")
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

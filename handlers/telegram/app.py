@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from telegram import Bot, BotCommand
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from db.protocol import InboxStorage
 from faq.engine import Conversation
@@ -17,6 +16,7 @@ from handlers.telegram.limiter import OutgoingLimiter
 from handlers.telegram.ordering import PerChatOrderedProcessor
 from handlers.telegram.output import TelegramOutput
 from handlers.telegram.polling import Poller
+from handlers.telegram.request import OutboundRequest
 from handlers.telegram.updates import TelegramHandlers
 
 __all__ = ["BOT_COMMANDS", "TelegramApp", "build_application", "set_commands", "telegram_bot"]
@@ -56,21 +56,18 @@ def build_application(
     polling: bool = True,
     poll_timeout: int = 10,
     send_rate: float = 28.0,
+    in_flight: int = 64,
+    chat_rate: float = 1.0,
 ) -> TelegramApp:
     """Build the Application with every handler wired to ``conversation``.
 
     PTB's Updater is not used: updates come from our ``Poller`` (long polling) or from the
     webhook route, both through the inbox (``TelegramIntake``) into ``app.update_queue``.
     Every message the bot sends (replies and pushes) is paced by one ``OutgoingLimiter`` at
-    ``send_rate`` per second.
+    ``send_rate`` per second, and every Bot API call goes through one ``OutboundRequest``: at
+    most ``in_flight`` at once, replies first.
     """
-    request = HTTPXRequest(
-        connection_pool_size=concurrency + 4,
-        connect_timeout=10,
-        read_timeout=20,
-        write_timeout=20,
-        pool_timeout=20,
-    )
+    request = OutboundRequest(in_flight=in_flight)
     processor = PerChatOrderedProcessor(concurrency)
     app = (
         ApplicationBuilder()
@@ -83,7 +80,7 @@ def build_application(
     )
     handlers = TelegramHandlers(
         conversation,
-        TelegramOutput(app.bot, OutgoingLimiter(send_rate)),
+        TelegramOutput(app.bot, OutgoingLimiter(send_rate, chat_rate)),
         flood=FloodGuard(limit=20, window=10.0),
         flood_buttons=FloodGuard(limit=60, window=10.0),
     )
@@ -104,9 +101,7 @@ async def set_commands(bot: Bot) -> None:
     await bot.set_my_commands([BotCommand(name, text) for name, text in BOT_COMMANDS])
 
 
-def telegram_bot(token: str, base_url: str, pool: int = 16) -> Bot:
+def telegram_bot(token: str, base_url: str, in_flight: int = 16) -> Bot:
     """Return a Bot without an Application (a push round needs no updates)."""
-    request = HTTPXRequest(
-        connection_pool_size=pool, read_timeout=20, connect_timeout=10, pool_timeout=20
-    )
+    request = OutboundRequest(in_flight=in_flight)
     return Bot(token, base_url=base_url, request=request)

@@ -28,6 +28,7 @@ from faq import texts
 from faq.channel import Outcome, SendResult
 from faq.replies import Reply
 from handlers import metrics
+from handlers.outbound import bulk
 from handlers.telegram.limiter import OutgoingLimiter, Priority
 from handlers.telegram.render import keyboard, render_text, split_text
 
@@ -100,7 +101,7 @@ class TelegramOutput:
                         reply_markup=markup,
                     ),
                     "editMessageText",
-                    limited=True,
+                    chat_id=chat_id,
                 )
                 if edited.outcome is Outcome.SENT:
                     continue
@@ -114,7 +115,7 @@ class TelegramOutput:
                         chat_id, part, parse_mode="HTML", reply_markup=part_markup
                     ),
                     "sendMessage",
-                    limited=True,
+                    chat_id=chat_id,
                 )
                 metrics.outbound.labels("telegram", "reply", result.outcome.value).inc()
                 if result.outcome is not Outcome.SENT:
@@ -136,18 +137,18 @@ class TelegramOutput:
         call: Callable[[], Awaitable[Any]],
         what: str,
         *,
-        limited: bool = False,
+        chat_id: int | None = None,
         patience: float = REPLY_PATIENCE,
     ) -> SendResult:
         """Run one Bot API call under the error policy, waiting and retrying as it says.
 
-        ``limited`` calls (messages) take a reply slot from the limiter before each try.
+        Messages (calls with a ``chat_id``) take a reply slot from the limiter before each try.
         """
         failures, delay = 0, 0.25
         give_up_at = asyncio.get_running_loop().time() + patience
         while True:
-            if limited:
-                await self.limiter.acquire(Priority.REPLY)
+            if chat_id is not None:
+                await self.limiter.acquire(Priority.REPLY, chat_id)
             try:
                 await call()
                 return SendResult(Outcome.SENT)
@@ -156,6 +157,9 @@ class TelegramOutput:
                     return SendResult(Outcome.SENT)  # an edit to what is already shown
                 error = exc
                 result = classify(exc)
+            finally:
+                if chat_id is not None:
+                    self.limiter.sent(chat_id)
             if result.outcome is not Outcome.RETRY:
                 if result.outcome is Outcome.DROPPED:
                     logger.warning("%s refused by Telegram: %s", what, error)
@@ -163,7 +167,7 @@ class TelegramOutput:
             if result.retry_after is not None:
                 logger.warning("%s: Telegram asked to wait %.1fs", what, result.retry_after)
                 self.limiter.pause(result.retry_after)
-                if not limited:
+                if chat_id is None:
                     await asyncio.sleep(result.retry_after)
                 continue
             failures += 1
@@ -196,15 +200,20 @@ class TelegramOutput:
         """
         parts = split_text(render_text(reply))
         markup = keyboard(reply)
+        chat_id = int(external_id)
         try:
             for index, part in enumerate(parts):
-                await self.limiter.acquire(Priority.PUSH)
-                await self.bot.send_message(
-                    int(external_id),
-                    part,
-                    parse_mode="HTML",
-                    reply_markup=markup if index == len(parts) - 1 else None,
-                )
+                await self.limiter.acquire(Priority.BULK, chat_id)
+                try:
+                    with bulk():  # behind every waiting reply in the outbound pool too
+                        await self.bot.send_message(
+                            chat_id,
+                            part,
+                            parse_mode="HTML",
+                            reply_markup=markup if index == len(parts) - 1 else None,
+                        )
+                finally:
+                    self.limiter.sent(chat_id)
         except TelegramError as exc:
             result = classify(exc)
             if result.retry_after is not None:

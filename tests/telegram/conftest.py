@@ -104,6 +104,9 @@ def settings_for(tg: FakeTelegram, db: Path | str) -> Settings:
             "TELEGRAM_BOT_TOKEN": tg.token,
             "TELEGRAM_BASE_URL": tg.base_url,
             "DATABASE_URL": db if isinstance(db, str) else f"sqlite:///{db}",
+            # Telegram's one message a second per chat is tested on its own
+            # (test_rate_limit.py); here it would only make each test slower
+            "TELEGRAM_CHAT_RATE": "100",
         }
     )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
 from pathlib import Path
 
 from bot.delivery import run_round
@@ -67,3 +69,28 @@ async def test_replies_go_before_pushes_and_a_429_holds_everyone(tmp_path: Path)
     assert lessons_meanwhile < 60  # the 20 replies did not wait for the round to end
     assert replies_took < 1.5, replies_took
     assert isinstance(output.limiter, OutgoingLimiter)
+
+
+async def test_messages_to_one_chat_keep_one_second_apart(tmp_path: Path) -> None:
+    """Telegram's ~1 message/s per chat: a user who sends 4 at once gets 4 replies, no 429."""
+    async with FakeTelegram(latency=0.02, per_chat_rate=1) as tg:
+        settings = dataclasses.replace(settings_for(tg, tmp_path / "chat.sqlite3"), chat_rate=1.0)
+        runtime = await TelegramRuntime.open(settings, schedule=False, poll_timeout=1)
+        await runtime.start()
+        try:
+            for text in ("/help", "/menu", "/help", "/menu"):
+                tg.message(USERS[0], text)
+            tg.message(USERS[1], "/help")  # another chat is not held behind the first
+            await tg.wait_for(lambda t: len(t.sent(USERS[0])) == 4 and t.sent(USERS[1]), 20)
+        finally:
+            await runtime.stop()
+    times = [c.time for c in tg.calls if c.method == "sendMessage" and c.status == 200]
+    mine = [
+        c.time
+        for c in tg.calls
+        if c.method == "sendMessage" and c.params.get("chat_id") == USERS[0] and c.status == 200
+    ]
+    assert tg.too_many_requests == 0
+    assert all(b - a >= 0.99 for a, b in itertools.pairwise(mine)), mine
+    other = next(c.time for c in tg.calls if c.params.get("chat_id") == USERS[1])
+    assert other - min(times) < 0.5  # answered while the first chat waited its turn
