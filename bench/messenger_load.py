@@ -148,6 +148,9 @@ async def run_load(
                 "MESSENGER_VERIFY_TOKEN": "bench",
                 "MESSENGER_GRAPH_URL": graph.base_url,
                 "MESSENGER_CONCURRENCY": str(concurrency),
+                # the fake has no send limit: this measures event handling, not the Page's
+                # 300 calls/s (the bot's pacer is tested in tests/messenger)
+                "MESSENGER_SEND_RATE": "1000",
                 "TELEGRAM_BOT_TOKEN": "",
                 "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
                 "HOST": "127.0.0.1",

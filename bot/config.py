@@ -217,7 +217,8 @@ class MessengerSettings:
     app_secret: str
     verify_token: str
     graph_url: str = DEFAULT_GRAPH_URL
-    send_rate: float = 240.0  # Graph calls per second for the Page (Meta allows 250)
+    send_rate: float = 280.0  # Graph calls per second for the Page (Meta allows 300)
+    in_flight: int = 64  # Graph calls at once (one bounded path, handlers/outbound.py)
     concurrency: int = 64  # events handled at once (each user's events stay in order)
     retry_seconds: float = 600.0  # how long a reply is retried while Graph fails
 
@@ -246,7 +247,10 @@ class MessengerSettings:
             app_secret=secret,
             verify_token=verify,
             graph_url=_url(env, "MESSENGER_GRAPH_URL", DEFAULT_GRAPH_URL) or DEFAULT_GRAPH_URL,
-            send_rate=float(_int(env, "MESSENGER_SEND_RATE", 240, 1, 249)),
+            # Meta (rate-limiting page, updated 2026-03-23): 300 Send API calls/s per Page
+            # for text; more only against a test server without limits
+            send_rate=float(_int(env, "MESSENGER_SEND_RATE", 280, 1, 1000)),
+            in_flight=_int(env, "MESSENGER_IN_FLIGHT", 64, 1, 512),
             concurrency=_int(env, "MESSENGER_CONCURRENCY", 64, 1, 512),
             retry_seconds=float(_int(env, "MESSENGER_RETRY_SECONDS", 600, 1, 86400)),
         )

@@ -21,15 +21,11 @@ DONE_DELAY = 0.05  # seconds done marks wait to be written together
 
 def graph_client(messenger: MessengerSettings) -> GraphClient:
     """Return a Graph API client paced at the Page's send rate."""
-    # several small connection pools: one pool's bookkeeping grows with its size
-    clients = max(1, min(8, messenger.concurrency // 8))
-    connections = max(1, -(-messenger.concurrency // clients))
     return GraphClient(
         messenger.graph_url,
         messenger.page_token,
         rate=messenger.send_rate,
-        clients=clients,
-        connections=connections,
+        in_flight=messenger.in_flight,
     )
 
 

@@ -1,21 +1,20 @@
 """A thin client of the Graph API calls the bot makes: Send API, sender actions, Profile API.
 
-No maintained Python Messenger library exists, so this is our own, on httpx. Requests are
-spread over several small httpx clients (one big connection pool costs far more CPU per
-request, see README "Performance") and paced below the Page's send rate. Errors come back
-as ``GraphError`` with Meta's ``code`` and ``error_subcode``; what to do about them is
-decided in one place, ``handlers.messenger.output.classify``.
+No maintained Python Messenger library exists, so this is our own. Every call goes through
+one ``handlers.outbound.OutboundPool`` (a fixed number in flight, replies before bulk sends,
+aiohttp underneath: see that module for why) and is paced below the Page's send rate.
+Errors come back as ``GraphError`` with Meta's ``code`` and ``error_subcode``; what to do
+about them is decided in one place, ``handlers.messenger.output.classify``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import time
 from typing import Any
 
-import httpx
+from handlers.outbound import OutboundPool, TransportError
 
 __all__ = ["GraphClient", "GraphError", "Pacer"]
 
@@ -59,23 +58,19 @@ class GraphClient:
         page_token: str,
         *,
         rate: float = 240.0,
-        clients: int = 8,
-        connections: int = 8,
+        in_flight: int = 64,
         timeout: float = 10.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = page_token
         self.pacer = Pacer(rate)
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self._clients = [
-            httpx.AsyncClient(timeout=httpx.Timeout(timeout), limits=limits)
-            for _ in range(clients)
-        ]
-        self._next_client = itertools.cycle(self._clients)
+        self.pool = OutboundPool(
+            in_flight=in_flight, connect_timeout=timeout, read_timeout=timeout
+        )
 
     async def close(self) -> None:
         """Close every connection."""
-        await asyncio.gather(*(client.aclose() for client in self._clients))
+        await self.pool.aclose()
 
     async def _call(
         self,
@@ -85,30 +80,29 @@ class GraphClient:
         params: dict[str, str] | None = None,
     ) -> JSONDict:
         await self.pacer.wait()
-        client = next(self._next_client)
         try:
-            response = await client.request(
+            response = await self.pool.request(
                 method,
                 f"{self.base_url}{path}",
                 params={**(params or {}), "access_token": self._token},
-                content=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
+                body=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
                 headers={"Content-Type": "application/json"},
             )
-        except httpx.TransportError as exc:  # timeouts, refused and reset connections
+        except TransportError as exc:  # timeouts, refused and reset connections
             raise GraphError(0, message=type(exc).__name__) from exc
         try:
-            data = response.json()
+            data = json.loads(response.body)
         except ValueError:
             data = {}
-        if response.status_code == 200 and isinstance(data, dict) and "error" not in data:
+        if response.status == 200 and isinstance(data, dict) and "error" not in data:
             return data
         error = data.get("error") if isinstance(data, dict) else None
         error = error if isinstance(error, dict) else {}
         raise GraphError(
-            response.status_code,
+            response.status,
             _as_int(error.get("code")),
             _as_int(error.get("error_subcode")),
-            str(error.get("message") or response.reason_phrase)[:300],
+            str(error.get("message") or response.reason)[:300],
         )
 
     async def send_message(
