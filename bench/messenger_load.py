@@ -1,6 +1,6 @@
 """Throughput and latency of the Messenger webhook through a fake Graph API answering in 100 ms.
 
-    python bench/messenger_load.py [--users 1000] [--rate 210] [--concurrency 64]
+    python bench/messenger_load.py [--users 2500] [--rate 500] [--old e4cad87]
 
 The bot runs as its own process (``python main.py serve`` with MESSENGER_GRAPH_URL pointing
 at the fake server in this process), as deployed. Each of ``--users`` users sends two
@@ -9,10 +9,11 @@ Meta's; all first messages go out before the second ones. Measured: the time unt
 webhook answers 200 (Meta gives up after 20 s and retries), the time from the POST to the
 reply reaching the fake Send API, events handled per second and the bot's CPU and memory.
 
-Three runs, each with a fresh bot and database:
+Runs, each with a fresh bot and database:
 
-* burst: all 2,000 events posted as fast as 32 connections can → throughput;
+* burst: all events posted as fast as 32 connections can → throughput;
 * paced: the same events offered at ``--rate`` per second → latencies under steady load;
+* with ``--old REV``: the paced run against an older commit's bot (``bench/old_code.py``);
 * baseline: the same bot with one event (so one Send API call) in flight at a time
   (MESSENGER_CONCURRENCY=1), 3 s of paced load and 15 s of patience.
 """
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import httpx
 from common import HELDOUT, ROOT, SHARED_SAMPLE, load_tsv, peak_rss_mb
+from old_code import BEFORE_ISSUE_13, old_tree
 
 from tests.fakes.graph_api import FakeGraph
 
@@ -123,7 +125,12 @@ def _pct(values: list[float], share: float) -> float:
 
 
 async def run_load(
-    concurrency: int, users: int, rate: float | None, limit: int | None, patience: float
+    concurrency: int,
+    users: int,
+    rate: float | None,
+    limit: int | None,
+    patience: float,
+    code: Path = ROOT,
 ) -> dict[str, float]:
     """Offer the events (``rate`` None: at once), wait for the replies, return the figures."""
     questions = [q for p in (SHARED_SAMPLE, HELDOUT) if p.exists() for q, _ in load_tsv(p)]
@@ -150,14 +157,15 @@ async def run_load(
                 "MESSENGER_CONCURRENCY": str(concurrency),
                 # the fake has no send limit: this measures event handling, not the Page's
                 # 300 calls/s (the bot's pacer is tested in tests/messenger)
-                "MESSENGER_SEND_RATE": "1000",
+                # (the code before issue 13 accepted at most 249)
+                "MESSENGER_SEND_RATE": "1000" if code == ROOT else "249",
                 "TELEGRAM_BOT_TOKEN": "",
                 "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
                 "HOST": "127.0.0.1",
                 "PORT": str(port),
                 "LOG_LEVEL": "WARNING",
             }
-            bot = subprocess.Popen([sys.executable, "main.py", "serve"], cwd=ROOT, env=env)
+            bot = subprocess.Popen([sys.executable, "main.py", "serve"], cwd=code, env=env)
             url = f"http://127.0.0.1:{port}"
             limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
             try:
@@ -240,24 +248,35 @@ async def run_load(
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=210.0)
+    parser.add_argument("--users", type=int, default=2500)
+    parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--only", default="", help="run only burst, paced or baseline")
+    parser.add_argument("--only", default="", help="run only burst, paced, old or baseline")
+    parser.add_argument(
+        "--old",
+        default="",
+        help=f"also run this older commit's bot, paced (e.g. {BEFORE_ISSUE_13}, before issue 13)",
+    )
     args = parser.parse_args()
     print(
         f"{args.users} users × 2 messages, signed webhook POSTs, fake Graph API answering "
         "every call after 100 ms"
     )
-    runs = (
-        ("burst (all at once)", args.concurrency, None, None, 60.0),
-        (f"paced ({args.rate:.0f}/s offered)", args.concurrency, args.rate, None, 60.0),
-        ("baseline (1 in flight)", 1, args.rate, int(args.rate * 3), 15.0),
-    )
+    old = contextlib.ExitStack()
+    old_code = old.enter_context(old_tree(args.old)) if args.old else None
+    paced = f"paced ({args.rate:.0f}/s offered)"
+    runs = [
+        ("burst (all at once)", ROOT, args.concurrency, None, None, 60.0),
+        (paced, ROOT, args.concurrency, args.rate, None, 60.0),
+    ]
+    if old_code is not None:
+        old_run = (f"old {args.old}, {paced}", old_code, args.concurrency, args.rate, None, 90.0)
+        runs.append(old_run)
+    runs.append(("baseline (1 in flight)", ROOT, 1, args.rate, int(args.rate * 3), 15.0))
     if args.only:
-        runs = tuple(run for run in runs if run[0].startswith(args.only))
-    for label, concurrency, rate, limit, patience in runs:
-        r = asyncio.run(run_load(concurrency, args.users, rate, limit, patience))
+        runs = [run for run in runs if run[0].startswith(args.only)]
+    for label, code, concurrency, rate, limit, patience in runs:
+        r = asyncio.run(run_load(concurrency, args.users, rate, limit, patience, code))
         print(
             f"{label:<24} handled {r['handled']}/{r['offered']} "
             f"(offered at {r['offered_rate']:.0f}/s)  throughput {r['throughput']:.0f} events/s  "
@@ -269,6 +288,7 @@ def main() -> None:
             f"(CPU: bot {r['bot_cpu_share']:.0%}, "
             f"load generator and fake {r['own_cpu_share']:.0%} of a core)"
         )
+    old.close()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Throughput and latency of the Telegram bot through a fake Bot API that answers in 100 ms.
 
-    python bench/telegram_load.py [--users 1000] [--rate 220] [--seconds 10] [--webhook]
+    python bench/telegram_load.py [--users 5000] [--rate 500] [--seconds 10] [--webhook]
+        [--postgres] [--old e4cad87]
 
 The bot runs as its own process (``python main.py`` with TELEGRAM_BASE_URL pointing at the
 fake server in this process), exactly as deployed. Updates from ``--users`` distinct users
@@ -13,9 +14,11 @@ load also goes through the webhook (``WEBHOOK_BASE_URL`` set: the fake posts eac
 ``POST /telegram`` of the bot's web server, up to 40 at once, each chat in order), in the
 same run, after the polling figure.
 
-The fake has no send limit here, so the bot's outgoing limiter is opened wide
+The fake has no global send limit here, so the bot's outgoing limiter is opened wide
 (``TELEGRAM_SEND_RATE=1000``): this measures how fast updates are handled, not Telegram's
-30 messages/s (see ``bench/telegram_faults.py`` for that).
+30 messages/s for bulk sends (see ``bench/telegram_faults.py`` for that). Telegram's one
+message a second per chat is enforced by the fake (its 429s are counted). ``--old REV`` runs
+an older commit's bot in the same run (``bench/old_code.py``): the design before and after.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import time
 from pathlib import Path
 
 from common import HELDOUT, ROOT, SHARED_SAMPLE, load_tsv, peak_rss_mb
+from old_code import BEFORE_ISSUE_13, old_tree
 
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -63,6 +67,7 @@ async def run_load(
     patience: float = 60.0,
     webhook: bool = False,
     database_url: str | None = None,
+    code: Path = ROOT,
 ) -> dict[str, float]:
     questions = [q for p in (SHARED_SAMPLE, HELDOUT) if p.exists() for q, _ in load_tsv(p)]
     rng = random.Random(1)
@@ -85,7 +90,7 @@ async def run_load(
                     "HOST": "127.0.0.1",
                     "PORT": str(port),
                 }
-            bot = subprocess.Popen([sys.executable, "main.py"], cwd=ROOT, env=env)
+            bot = subprocess.Popen([sys.executable, "main.py"], cwd=code, env=env)
             try:
                 await tg.wait_for(
                     lambda t: any(c.method == "setMyCommands" for c in t.calls), timeout=30
@@ -152,8 +157,8 @@ async def run_load(
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=220.0)
+    parser.add_argument("--users", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument(
         "--concurrency", type=int, default=0, help="BOT_CONCURRENCY (default: the bot's own)"
@@ -163,6 +168,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--postgres", action="store_true", help="also run the bot on a PostgreSQL database"
+    )
+    parser.add_argument(
+        "--old",
+        default="",
+        help=f"also run this older commit's bot (e.g. {BEFORE_ISSUE_13}, before issue 13)",
     )
     args = parser.parse_args()
     cluster = contextlib.ExitStack()
@@ -175,13 +185,24 @@ def main() -> None:
         f"{args.users} users, {args.rate:.0f} updates/s offered for {args.seconds:.0f} s, "
         "fake Bot API answering every call after 100 ms"
     )
-    runs = [("bot (long polling)", args.concurrency, args.seconds, 60.0, False, False)]
+    old = contextlib.ExitStack()
+    old_code = old.enter_context(old_tree(args.old)) if args.old else None
+    # (label, code, BOT_CONCURRENCY, seconds of load, patience, webhook, on PostgreSQL)
+    runs: list[tuple[str, Path, int, float, float, bool, bool]] = [
+        ("bot (long polling)", ROOT, args.concurrency, args.seconds, 60.0, False, False)
+    ]
     if args.webhook:
-        runs.append(("bot (webhook)", args.concurrency, args.seconds, 60.0, True, False))
+        runs.append(("bot (webhook)", ROOT, args.concurrency, args.seconds, 60.0, True, False))
     if pg_server is not None:
-        runs.append(("bot on PostgreSQL", args.concurrency, args.seconds, 60.0, False, True))
-    runs.append(("baseline (1 at a time)", 1, min(args.seconds, 3.0), 15.0, False, False))
-    for number, (label, concurrency, seconds, patience, webhook, pg) in enumerate(runs):
+        runs.append(("bot on PostgreSQL", ROOT, args.concurrency, args.seconds, 60.0, False, True))
+    if old_code is not None:
+        runs.append((f"old {args.old} (polling)", old_code, 0, args.seconds, 90.0, False, False))
+        if args.webhook:
+            runs.append(
+                (f"old {args.old} (webhook)", old_code, 0, args.seconds, 90.0, True, False)
+            )
+    runs.append(("baseline (1 at a time)", ROOT, 1, min(args.seconds, 3.0), 15.0, False, False))
+    for number, (label, code, concurrency, seconds, patience, webhook, pg) in enumerate(runs):
         url = None
         if pg and pg_server is not None:
             from tests.postgres_server import create_database
@@ -196,6 +217,7 @@ def main() -> None:
                 patience,
                 webhook=webhook,
                 database_url=url,
+                code=code,
             )
         )
         print(
@@ -206,6 +228,7 @@ def main() -> None:
             f"rejected {r['rejected']}  429s {r['too_many']}  "
             f"(fake server CPU {r['fake_cpu_share']:.0%} of a core)"
         )
+    old.close()
     cluster.close()
 
 
