@@ -250,7 +250,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=2500)
     parser.add_argument("--rate", type=float, default=500.0)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--only", default="", help="run only burst, paced, old or baseline")
     parser.add_argument(
         "--old",

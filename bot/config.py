@@ -95,7 +95,7 @@ class Settings:
     question_retention_days: int
     send_rate: float = 28.0
     chat_rate: float = 1.0  # messages per second to one chat (Telegram: about 1)
-    in_flight: int = 64  # Bot API calls at once (one bounded path, handlers/outbound.py)
+    in_flight: int = 128  # Bot API calls at once (one bounded path, handlers/outbound.py)
     host: str = "0.0.0.0"
     port: int = 8080
     webhook_base_url: str | None = None  # set: Telegram through a webhook, not polling
@@ -140,7 +140,7 @@ class Settings:
             database_path=database,
             timezone=timezone,
             lesson_hour=_int(env, "LESSON_HOUR", 9, 0, 23),
-            concurrency=_int(env, "BOT_CONCURRENCY", 64, 1, 512),
+            concurrency=_int(env, "BOT_CONCURRENCY", 128, 1, 512),
             push_rate=float(_int(env, "PUSH_RATE", 28, 1, 30)),
             push_concurrency=_int(env, "PUSH_CONCURRENCY", 4, 1, 64),
             log_level=log_level(env),
@@ -148,7 +148,7 @@ class Settings:
             question_retention_days=_int(env, "QUESTION_RETENTION_DAYS", 90, 1, 3650),
             # Telegram: about 30 messages/s per bot; more only against a server without limits
             send_rate=float(_int(env, "TELEGRAM_SEND_RATE", 28, 1, 1000)),
-            in_flight=_int(env, "TELEGRAM_IN_FLIGHT", 64, 1, 512),
+            in_flight=_int(env, "TELEGRAM_IN_FLIGHT", 128, 1, 512),
             # Telegram: about one message a second per chat; more only against a test server
             chat_rate=float(_int(env, "TELEGRAM_CHAT_RATE", 1, 1, 1000)),
             host=env.get("HOST", "").strip() or "0.0.0.0",
@@ -218,8 +218,8 @@ class MessengerSettings:
     verify_token: str
     graph_url: str = DEFAULT_GRAPH_URL
     send_rate: float = 280.0  # Graph calls per second for the Page (Meta allows 300)
-    in_flight: int = 64  # Graph calls at once (one bounded path, handlers/outbound.py)
-    concurrency: int = 64  # events handled at once (each user's events stay in order)
+    in_flight: int = 128  # Graph calls at once (one bounded path, handlers/outbound.py)
+    concurrency: int = 128  # events handled at once (each user's events stay in order)
     retry_seconds: float = 600.0  # how long a reply is retried while Graph fails
 
     @classmethod
@@ -250,8 +250,8 @@ class MessengerSettings:
             # Meta (rate-limiting page, updated 2026-03-23): 300 Send API calls/s per Page
             # for text; more only against a test server without limits
             send_rate=float(_int(env, "MESSENGER_SEND_RATE", 280, 1, 1000)),
-            in_flight=_int(env, "MESSENGER_IN_FLIGHT", 64, 1, 512),
-            concurrency=_int(env, "MESSENGER_CONCURRENCY", 64, 1, 512),
+            in_flight=_int(env, "MESSENGER_IN_FLIGHT", 128, 1, 512),
+            concurrency=_int(env, "MESSENGER_CONCURRENCY", 128, 1, 512),
             retry_seconds=float(_int(env, "MESSENGER_RETRY_SECONDS", 600, 1, 86400)),
         )
 
