@@ -52,3 +52,25 @@ async def test_a_refused_connection_and_a_closed_pool_raise_transport_errors() -
     await pool.aclose()
     with pytest.raises(TransportError):
         await pool.request("GET", "http://127.0.0.1:9/")
+
+
+async def test_ptb_over_the_pool_sends_json_and_gets_the_message_identity() -> None:
+    """python-telegram-bot's Bot through OutboundRequest: the fake checks the JSON body; the
+    echoed message is trimmed to its identity (PTB need not build every button again)."""
+    from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+    from telegram.error import BadRequest
+
+    from handlers.telegram.request import OutboundRequest
+
+    async with FakeTelegram() as tg:
+        bot = Bot(tg.token, base_url=tg.base_url, request=OutboundRequest(in_flight=2))
+        async with bot:
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton("মেনু", callback_data="m")]])
+            sent = await bot.send_message(
+                42, "<b>হ্যালো</b>", parse_mode="HTML", reply_markup=markup
+            )
+            assert sent.message_id > 0 and sent.chat.id == 42 and sent.text is None
+            with pytest.raises(BadRequest):  # the fake's checks still reach PTB as errors
+                await bot.send_message(42, "<b>open", parse_mode="HTML")
+    [call] = [c for c in tg.calls if c.method == "sendMessage" and c.status == 200]
+    assert call.params["reply_markup"]["inline_keyboard"][0][0]["text"] == "মেনু"
