@@ -114,9 +114,10 @@ def setup_logging(level: int, *, user_content: bool = False) -> None:
     texts at DEBUG are held at INFO, so even LOG_LEVEL=DEBUG shows none.
     """
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token; aiohttp
+    # (the outgoing calls) may put URLs in its DEBUG lines.
+    for name in ("httpx", "httpcore", "aiohttp"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     if not user_content:
         for name in USER_CONTENT_LOGGERS:
             logging.getLogger(name).setLevel(max(level, logging.INFO))
