@@ -32,6 +32,7 @@ from handlers.messenger import CHANNEL
 from handlers.messenger.graph import GraphClient, GraphError
 from handlers.messenger.render import render
 from handlers.metrics import outbound
+from handlers.outbound import bulk
 
 __all__ = ["HALT_SECONDS", "WINDOW", "MessengerOutput", "classify", "halts", "in_window"]
 
@@ -185,8 +186,9 @@ class MessengerOutput:
             outbound.labels(CHANNEL, "push", Outcome.DROPPED.value).inc()
             return SendResult(Outcome.DROPPED)
         try:
-            for message in render(reply):
-                await self.graph.send_message(external_id, message, "UPDATE")
+            with bulk():  # behind every waiting reply in the outbound pool
+                for message in render(reply):
+                    await self.graph.send_message(external_id, message, "UPDATE")
         except GraphError as error:
             if halts(error):
                 self._halt(error)
