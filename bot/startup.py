@@ -17,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter
 
 from bot.errors import StartupError
 from bot.logs import redact
+from handlers.outbound import TransportError, UnusableAddress
 
 __all__ = ["StartupError", "wait_for_bot_api"]
 
@@ -44,10 +45,11 @@ def _invalid_token(bot: Bot, exc: InvalidToken) -> StartupError:
 def _unusable_url(exc: NetworkError) -> bool:
     """Tell a bad address (retrying cannot help) from a network failure."""
     cause = exc.__cause__
-    if isinstance(cause, httpx.InvalidURL | httpx.UnsupportedProtocol):
+    if isinstance(cause, httpx.InvalidURL | httpx.UnsupportedProtocol | UnusableAddress):
         return True
-    # PTB wraps anything but httpx's transport errors as "Unknown error in HTTP implementation"
-    return cause is not None and not isinstance(cause, httpx.TransportError)
+    # PTB wraps anything but the transport's own errors as "Unknown error in HTTP
+    # implementation" (the bot's calls go through handlers.outbound; httpx elsewhere)
+    return cause is not None and not isinstance(cause, httpx.TransportError | TransportError)
 
 
 async def wait_for_bot_api(

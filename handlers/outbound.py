@@ -36,6 +36,7 @@ __all__ = [
     "Response",
     "TransportError",
     "TransportTimeout",
+    "UnusableAddress",
     "bulk",
     "current_priority",
 ]
@@ -54,6 +55,10 @@ class TransportError(Exception):
 
 class TransportTimeout(TransportError):
     """Connecting or reading took longer than allowed."""
+
+
+class UnusableAddress(TransportError):
+    """The URL cannot be used at all (malformed, not http/https): retrying cannot help."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +155,8 @@ class OutboundPool:
                 return Response(answer.status, await answer.read(), answer.reason or "")
         except TimeoutError as exc:
             raise TransportTimeout(f"{method} timed out") from exc
+        except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError, ValueError) as exc:
+            raise UnusableAddress(f"{type(exc).__name__}: {exc}") from exc
         except aiohttp.ClientError as exc:
             raise TransportError(f"{type(exc).__name__}: {exc}") from exc
         finally:
