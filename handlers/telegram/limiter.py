@@ -21,7 +21,7 @@ __all__ = ["OutgoingLimiter", "Priority"]
 
 _PRUNE_AT = 4096  # chats remembered before the ones free again are forgotten
 CATCH_UP = 0.05  # seconds of missed slots a late dispatcher may still hand out
-GROUP_INTERVAL = 3.0  # Telegram: about 20 messages a minute to one group
+GROUP_SHARE = 3.0  # Telegram: about 20 messages a minute to a group, a third of a chat's rate
 
 
 class OutgoingLimiter:
@@ -30,6 +30,7 @@ class OutgoingLimiter:
     def __init__(self, rate: float = 28.0, chat_rate: float = 1.0) -> None:
         self.interval = 1.0 / rate
         self.chat_interval = 1.0 / chat_rate
+        self.group_interval = GROUP_SHARE / chat_rate
         self._next = 0.0  # loop time of the next free slot
         self._paused_until = 0.0
         self._chat_next: dict[int | str, float] = {}  # chat → loop time of its next slot
@@ -76,7 +77,7 @@ class OutgoingLimiter:
 
     def _interval_of(self, chat_id: int | str) -> float:
         group = isinstance(chat_id, int) and chat_id < 0  # groups and channels
-        return GROUP_INTERVAL if group else self.chat_interval
+        return self.group_interval if group else self.chat_interval
 
     def pause(self, seconds: float) -> None:
         """Telegram said "wait": hold every further send for ``seconds``."""
