@@ -21,7 +21,7 @@ from faq.offer_check import Flag, check_offer
 from faq.offer_rules import default_rules
 
 DATA = ROOT / "bench" / "data"
-TUNING = sorted(p for p in DATA.glob("offers_dev*.tsv")) + [DATA / "offers_heldout_a.tsv"]
+TUNING = [*sorted(p for p in DATA.glob("offers_dev*.tsv")), DATA / "offers_heldout_a.tsv"]
 _DIGITS = re.compile(r"[0-9\u09e6-\u09ef]+")
 
 
@@ -73,13 +73,17 @@ def main() -> None:
     print("scam verdicts per tuning set:")
     for name, counts in per_set.items():
         print(f"  {name:22} " + "  ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"\n{'flag':24} {'fires':>5} {'carries':>7} {'alone':>5} {'phrasings':>9}  top phrasing (share)")
+    print(
+        f"\n{'flag':24} {'fires':>5} {'carries':>7} {'alone':>5} {'phrasings':>9}"
+        "  top phrasing (share)"
+    )
     for flag_id, n in carries.most_common():
         top, top_n = phrasings[flag_id].most_common(1)[0]
         share = top_n / n
         mark = "  <- one phrasing" if share >= 0.5 and n >= 4 else ""
         print(
-            f"{flag_id:24} {fires[flag_id]:5} {n:7} {alone[flag_id]:5} {len(phrasings[flag_id]):9}  "
+            f"{flag_id:24} {fires[flag_id]:5} {n:7} {alone[flag_id]:5} "
+            f"{len(phrasings[flag_id]):9}  "
             f"{top!r} ({share:.0%}){mark}"
         )
     never = sorted({r.id for r in rules.flags} - set(carries))

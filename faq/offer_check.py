@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from faq.normalize import clean_text, consonants, fold
+from faq.offer_model import OfferModel, default_model
 from faq.offer_rules import TOKEN_RE, Pattern, Rules, Spec, default_rules
 
 __all__ = [
+    "LEARNED_FLAG",
     "MAX_FLAGS",
     "MAX_OFFER",
     "OFFER_MIN_LENGTH",
@@ -42,6 +44,15 @@ MAX_GAP = 4  # words a "..." may stand for
 OFFER_MIN_LENGTH = 120  # shorter messages are questions, not pasted offers
 
 Verdict = Literal["high", "medium", "none_found"]
+
+# The learned fallback's flag (faq.offer_model): the offer reads like known scams although
+# no rule fired. Weak: alone it makes ``medium``; with one weak rule flag, and a score above
+# the model's ``high`` threshold, ``high``. It never lowers a verdict.
+LEARNED_FLAG = "scam_style"
+LEARNED_EXPLANATION = (
+    "কোনো নির্দিষ্ট লক্ষণ মেলেনি, কিন্তু এই বাক্যের ভাষা ও ধরন আমাদের জানা প্রতারণামূলক "
+    "অফারগুলোর সঙ্গে অনেকটা মেলে; টাকা বা তথ্য দেওয়ার আগে ভালো করে যাচাই করুন।"
+)
 
 # A dot followed by two letters: where a link (bit.ly/x, https://upw0rk.com) may stand.
 _DOT = re.compile(r"\.(?=[A-Za-z]{2})")
@@ -422,11 +433,19 @@ def _pick_evidence(text: str, tokens: _Tokens, hit: _Hit, helper: _Hit | None) -
     return text[first:last]
 
 
-def check_offer(text: str, rules: Rules | None = None) -> OfferCheck:
+def check_offer(
+    text: str,
+    rules: Rules | None = None,
+    model: OfferModel | None = None,
+    *,
+    learned: bool = True,
+) -> OfferCheck:
     """Check one offer and return its verdict and up to ``MAX_FLAGS`` red flags.
 
     Never raises on any string. ``high``: a strong flag, or two weak ones; ``medium``: one
     weak flag; ``none_found``: nothing known was found (which does not make an offer safe).
+    With ``learned`` (the default) the learned fallback (``faq.offer_model``; ``model`` or
+    the shipped one) may raise ``none_found`` to ``medium``, and ``medium`` to ``high``.
     """
     rules = rules or default_rules()
     if not isinstance(text, str):
@@ -480,7 +499,25 @@ def check_offer(text: str, rules: Rules | None = None) -> OfferCheck:
         verdict = "medium"
     else:
         verdict = "none_found"
+    if learned and verdict != "high":
+        model = model or default_model()
+        if model is not None:
+            verdict, flags = _with_model(text, verdict, flags, model)
     return OfferCheck(verdict, flags[:MAX_FLAGS], truncated)
+
+
+def _with_model(
+    text: str, verdict: Verdict, flags: tuple[Flag, ...], model: OfferModel
+) -> tuple[Verdict, tuple[Flag, ...]]:
+    """Raise a ``none_found`` or ``medium`` verdict when the model scores the text high."""
+    cut = model.medium if verdict == "none_found" else model.high
+    if model.probability(text) < cut:
+        return verdict, flags
+    evidence = model.best_sentence(text)
+    if not evidence:
+        return verdict, flags
+    flag = Flag(LEARNED_FLAG, "weak", evidence, LEARNED_EXPLANATION, "scam_red_flags")
+    return ("medium" if verdict == "none_found" else "high"), (*flags, flag)
 
 
 def looks_like_offer(text: str, rules: Rules | None = None) -> bool:
@@ -497,4 +534,4 @@ def looks_like_offer(text: str, rules: Rules | None = None) -> bool:
     hits, _ = _find_hits(text, rules)
     if "sum" in hits and "job_or_income" in hits:
         return True
-    return check_offer(text, rules).verdict != "none_found"
+    return check_offer(text, rules, learned=False).verdict != "none_found"
