@@ -23,22 +23,42 @@ import time
 
 from common import ROOT
 
-from faq.offer_check import check_offer
+from faq.offer_check import check_offer, model_quiet
 from faq.offer_model import MODEL_PATH, features, model_from, train
 from faq.offer_rules import default_rules
 
 DATA = ROOT / "bench" / "data"
-TUNING = [*sorted(DATA.glob("offers_dev*.tsv")), DATA / "offers_heldout_a.tsv"]
+TUNING = [
+    *sorted(DATA.glob("offers_dev*.tsv")),
+    DATA / "offers_heldout_a.tsv",
+    DATA / "offers_heldout_c.tsv",  # joined after its one measurement and study
+]
 
 
 def load_tuning() -> list[tuple[str, int]]:
+    return [(text, y) for text, y, _ in load_tuning_sets()]
+
+
+def load_tuning_sets() -> list[tuple[str, int, str]]:
+    """(text, 1 for scam, the set's file stem) of every row of the tuning sets."""
     rows = []
     for path in TUNING:
         for line in path.read_text("utf-8").splitlines():
             text, _, label = line.partition("\t")
             if text.strip() and label.strip() in ("scam", "legit"):
-                rows.append((text.replace("\\n", "\n"), int(label.strip() == "scam")))
+                rows.append((text.replace("\\n", "\n"), int(label.strip() == "scam"), path.stem))
     return rows
+
+
+def fold_of_set(stem: str, folds: int) -> int:
+    """Grouped folds: whole sets are held out together (A, C, then the dev sets in runs),
+    so the thresholds come from offers written by another hand than the training data."""
+    if stem == "offers_heldout_a":
+        return 0
+    if stem == "offers_heldout_c":
+        return 1 % folds
+    number = int("".join(ch for ch in stem if ch.isdigit()) or 1)
+    return 2 + (number - 1) * (folds - 2) // 18 if folds > 2 else number % folds
 
 
 def threshold(scores: list[float], share: float) -> float:
@@ -57,15 +77,21 @@ def main() -> None:
     parser.add_argument("--high-fa", type=float, default=1.0, help="% of all legit")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--dry-run", action="store_true", help="do not write the model")
+    parser.add_argument(
+        "--interleaved", action="store_true", help="folds mix every set (default: sets held out)"
+    )
     args = parser.parse_args()
 
-    rows = load_tuning()
+    tagged = load_tuning_sets()
+    rows = [(text, y) for text, y, _ in tagged]
     docs = [(features(text), y) for text, y in rows]
-    # stratified folds: the i-th scam and the i-th legit offer go to fold i % folds
     seen = {0: 0, 1: 0}
     fold_of = []
-    for _, y in rows:
-        fold_of.append(seen[y] % args.folds)
+    for _, y, stem in tagged:
+        if args.interleaved:  # the i-th scam and the i-th legit offer go to fold i % folds
+            fold_of.append(seen[y] % args.folds)
+        else:
+            fold_of.append(fold_of_set(stem, args.folds))
         seen[y] += 1
     oof = [0.0] * len(rows)
     started = time.perf_counter()
@@ -83,8 +109,12 @@ def main() -> None:
 
     rules = default_rules()
     verdicts = [check_offer(text, rules, learned=False).verdict for text, _ in rows]
+    quiet = [model_quiet(text, rules) for text, _ in rows]
+    # the legit offers the model could raise: no rule flag and no honest context found
     legit_clean = [
-        p for p, (_, y), v in zip(oof, rows, verdicts, strict=True) if y == 0 and v == "none_found"
+        p
+        for p, (_, y), v, q in zip(oof, rows, verdicts, quiet, strict=True)
+        if y == 0 and v == "none_found" and not q
     ]
     legit_all = [p for p, (_, y) in zip(oof, rows, strict=True) if y == 0]
     scam_all = [p for p, (_, y) in zip(oof, rows, strict=True) if y == 1]

@@ -36,6 +36,7 @@ __all__ = [
     "Verdict",
     "check_offer",
     "looks_like_offer",
+    "model_quiet",
 ]
 
 MAX_OFFER = 20_000  # characters checked; the rest is cut off (and the reply says so)
@@ -49,6 +50,9 @@ Verdict = Literal["high", "medium", "none_found"]
 # no rule fired. Weak: alone it makes ``medium``; with one weak rule flag, and a score above
 # the model's ``high`` threshold, ``high``. It never lowers a verdict.
 LEARNED_FLAG = "scam_style"
+# Groups of the rules that mark an honest context («কোনো ফি নেই», a warning about scams):
+# the model reads words, not negations, so it stays quiet where one of them is found.
+MODEL_QUIET_GROUPS = ("no_payment", "scam_warning")
 LEARNED_EXPLANATION = (
     "কোনো নির্দিষ্ট লক্ষণ মেলেনি, কিন্তু এই বাক্যের ভাষা ও ধরন আমাদের জানা প্রতারণামূলক "
     "অফারগুলোর সঙ্গে অনেকটা মেলে; টাকা বা তথ্য দেওয়ার আগে ভালো করে যাচাই করুন।"
@@ -205,6 +209,11 @@ def _match(
         return -1
     if ti >= tokens.n:
         return -1
+    if si and ti and specs[si - 1].kind not in ("gap", "amount"):
+        # neighbouring words of a pattern stand in one sentence («…payment. Age 18+»)
+        sentences = tokens.sentences()
+        if sentences[ti] != sentences[ti - 1]:
+            return -1
     if kind == "word":
         ok = spec.value in tokens.keys[ti]
     elif kind == "amount":
@@ -267,6 +276,9 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
 
     plans, by_prefix = rules.plans, rules.by_prefix
     n, all_keys, kinds = tokens.n, tokens.keys, tokens.kinds
+    # a pair of words indexed together must stand in one sentence too
+    breaks = _SENTENCE_END.search(text) is not None
+    sentences = tokens.sentences() if breaks else []
     for ti, keys in enumerate(all_keys):
         for key in keys:
             owners, more, pairs = plans[key]
@@ -278,7 +290,7 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
                     found.append((ti, ti + 1))
             if more:
                 rest(more, 1, ti, ti + 1)
-            if pairs and ti + 1 < n:
+            if pairs and ti + 1 < n and (not breaks or sentences[ti] == sentences[ti + 1]):
                 for key2 in all_keys[ti + 1]:
                     found = pairs.get(key2)
                     if found:
@@ -444,9 +456,11 @@ def check_offer(
 
     Never raises on any string. ``high``: a strong flag, or two weak ones; ``medium``: one
     weak flag; ``none_found``: nothing known was found (which does not make an offer safe).
-    With ``learned`` (the default) the learned fallback (``faq.offer_model``; ``model`` or
-    the shipped one) may raise ``none_found`` to ``medium``, and ``medium`` to ``high``.
+    With ``learned`` (the default) the learned fallback (``faq.offer_model``: ``model``, or
+    the shipped one beside the shipped rules) may raise ``none_found`` to ``medium`` and
+    ``medium`` to ``high``, unless the rules found an honest context (``MODEL_QUIET_GROUPS``).
     """
+    shipped = rules is None or rules is default_rules()
     rules = rules or default_rules()
     if not isinstance(text, str):
         text = ""
@@ -499,8 +513,9 @@ def check_offer(
         verdict = "medium"
     else:
         verdict = "none_found"
-    if learned and verdict != "high":
-        model = model or default_model()
+    if learned and verdict != "high" and not any(g in hits for g in MODEL_QUIET_GROUPS):
+        # the shipped model's thresholds were fitted beside the shipped rules only
+        model = model or (default_model() if shipped else None)
         if model is not None:
             verdict, flags = _with_model(text, verdict, flags, model)
     return OfferCheck(verdict, flags[:MAX_FLAGS], truncated)
@@ -518,6 +533,12 @@ def _with_model(
         return verdict, flags
     flag = Flag(LEARNED_FLAG, "weak", evidence, LEARNED_EXPLANATION, "scam_red_flags")
     return ("medium" if verdict == "none_found" else "high"), (*flags, flag)
+
+
+def model_quiet(text: str, rules: Rules | None = None) -> bool:
+    """Whether the rules found an honest context that keeps the learned fallback quiet."""
+    hits, _ = _find_hits(text[:MAX_OFFER], rules or default_rules())
+    return any(g in hits for g in MODEL_QUIET_GROUPS)
 
 
 def looks_like_offer(text: str, rules: Rules | None = None) -> bool:
