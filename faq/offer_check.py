@@ -517,16 +517,17 @@ def check_offer(
         # the shipped model's thresholds were fitted beside the shipped rules only
         model = model or (default_model() if shipped else None)
         if model is not None:
-            verdict, flags = _with_model(text, verdict, flags, model)
+            words = [m.group() for m in tokens.matches]
+            verdict, flags = _with_model(text, words, verdict, flags, model)
     return OfferCheck(verdict, flags[:MAX_FLAGS], truncated)
 
 
 def _with_model(
-    text: str, verdict: Verdict, flags: tuple[Flag, ...], model: OfferModel
+    text: str, words: list[str], verdict: Verdict, flags: tuple[Flag, ...], model: OfferModel
 ) -> tuple[Verdict, tuple[Flag, ...]]:
     """Raise a ``none_found`` or ``medium`` verdict when the model scores the text high."""
     cut = model.medium if verdict == "none_found" else model.high
-    if model.probability(text) < cut:
+    if model.probability(text, words) < cut:
         return verdict, flags
     evidence = model.best_sentence(text)
     if not evidence:

@@ -100,12 +100,12 @@ class OfferModel:
         w = self.weights
         return key, sum(w.get(g, 0.0) for g in grams), len(grams)
 
-    def _raw(self, text: str) -> tuple[float, int]:
+    def _raw(self, words: Iterable[str]) -> tuple[float, int]:
+        """(sum of the weights of the features, number of features) of a run of words."""
         total, n, previous = 0.0, 0, ""
         scores = _scores(self)
         w = self.weights
-        for m in _WORD.finditer(text):
-            raw = m.group()
+        for raw in words:
             found = scores.get(raw)
             if found is None:
                 found = self._word_score(raw)
@@ -122,9 +122,14 @@ class OfferModel:
             previous = key
         return total, n
 
-    def probability(self, text: str) -> float:
-        """How much the text reads like the scam offers the model was trained on (0–1)."""
-        total, n = self._raw(text)
+    def probability(self, text: str, words: Iterable[str] | None = None) -> float:
+        """How much the text reads like the scam offers the model was trained on (0–1).
+
+        ``words``: the text's words if the caller has already split it (``TOKEN_RE``).
+        """
+        if words is None:
+            words = (m.group() for m in _WORD.finditer(text))
+        total, n = self._raw(words)
         z = self.bias + (total / math.sqrt(n) if n else 0.0)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -132,7 +137,7 @@ class OfferModel:
         """The sentence of the text that adds most to its score (the model's evidence)."""
         best, best_score = "", -math.inf
         for start, end in sentences(text):
-            total, n = self._raw(text[start:end])
+            total, n = self._raw(m.group() for m in _WORD.finditer(text, start, end))
             score = total / math.sqrt(n) if n else 0.0
             if score > best_score:
                 best, best_score = text[start:end].strip(), score
