@@ -84,9 +84,7 @@ def test_model_stays_quiet_where_the_rules_find_an_honest_context() -> None:
     assert check_offer("Zorblax club: কোনো ফি নেই, join free.", model=sure).verdict == (
         "none_found"
     )
-    assert check_offer("সতর্কতা: zorblax quintar is a scam.", model=sure).verdict == (
-        "none_found"
-    )
+    assert check_offer("সতর্কতা: zorblax quintar is a scam.", model=sure).verdict == ("none_found")
 
 
 def test_shipped_model_file_is_valid_and_flags_a_classic_bait() -> None:
