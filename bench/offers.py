@@ -34,7 +34,7 @@ if not _SAMPLE.exists():  # a work tree sits one level deeper than the main chec
 SETS: list[tuple[str, list[Path]]] = [
     ("dev (ours, written first, tuned on)", [DATA / "offers_dev.tsv"]),
     (
-        "own probes dev2-19 (each tuned on after)",
+        "own probes dev2-20 (each tuned on after)",
         [
             DATA / name
             for name in (
@@ -56,6 +56,7 @@ SETS: list[tuple[str, list[Path]]] = [
                 "offers_dev17.tsv",
                 "offers_dev18.tsv",
                 "offers_dev19.tsv",
+                "offers_dev20.tsv",
             )
         ],
     ),
