@@ -53,6 +53,9 @@ LEARNED_FLAG = "scam_style"
 # Groups of the rules that mark an honest context («কোনো ফি নেই», a warning about scams):
 # the model reads words, not negations, so it stays quiet where one of them is found.
 MODEL_QUIET_GROUPS = ("no_payment", "scam_warning")
+# A few words carry no style to read (the shortest offer of our data sets has 14 words):
+# the model only judges texts of at least this many words.
+MODEL_MIN_WORDS = 8
 LEARNED_EXPLANATION = (
     "কোনো নির্দিষ্ট লক্ষণ মেলেনি, কিন্তু এই বাক্যের ভাষা ও ধরন আমাদের জানা প্রতারণামূলক "
     "অফারগুলোর সঙ্গে অনেকটা মেলে; টাকা বা তথ্য দেওয়ার আগে ভালো করে যাচাই করুন।"
@@ -458,7 +461,8 @@ def check_offer(
     weak flag; ``none_found``: nothing known was found (which does not make an offer safe).
     With ``learned`` (the default) the learned fallback (``faq.offer_model``: ``model``, or
     the shipped one beside the shipped rules) may raise ``none_found`` to ``medium`` and
-    ``medium`` to ``high``, unless the rules found an honest context (``MODEL_QUIET_GROUPS``).
+    ``medium`` to ``high``, unless the rules found an honest context (``MODEL_QUIET_GROUPS``)
+    or the text is shorter than ``MODEL_MIN_WORDS`` words.
     """
     shipped = rules is None or rules is default_rules()
     rules = rules or default_rules()
@@ -513,7 +517,12 @@ def check_offer(
         verdict = "medium"
     else:
         verdict = "none_found"
-    if learned and verdict != "high" and not any(g in hits for g in MODEL_QUIET_GROUPS):
+    if (
+        learned
+        and verdict != "high"
+        and tokens.n >= MODEL_MIN_WORDS
+        and not any(g in hits for g in MODEL_QUIET_GROUPS)
+    ):
         # the shipped model's thresholds were fitted beside the shipped rules only
         model = model or (default_model() if shipped else None)
         if model is not None:

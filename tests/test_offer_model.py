@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from faq.offer_check import LEARNED_FLAG, check_offer
+from faq.offer_check import LEARNED_FLAG, MODEL_MIN_WORDS, check_offer
 from faq.offer_model import MODEL_PATH, OfferModel, default_model, features, model_from, train
 
 # A toy corpus: "scam" offers share made-up words the rules know nothing about.
@@ -66,9 +66,11 @@ def test_model_raises_none_found_to_medium_with_evidence_from_the_offer() -> Non
 
 def test_model_never_makes_high_from_nothing_and_never_lowers() -> None:
     sure = toy_model(medium=0.0, high=0.0)  # fires on everything
-    assert check_offer("Zorblax quintar plivo.", model=sure).verdict == "medium"
+    assert check_offer("Zorblax quintar plivo for all of you, friends.", model=sure).verdict == (
+        "medium"
+    )
     # one weak rule flag + the model above its high threshold: high
-    weak = "Apply today only. Zorblax quintar plivo."
+    weak = "Apply today only. Zorblax quintar plivo for all of you."
     assert check_offer(weak, learned=False).verdict == "medium"
     assert check_offer(weak, model=sure).verdict == "high"
     # a high verdict is left as it is (the model is not even asked)
@@ -81,10 +83,18 @@ def test_model_never_makes_high_from_nothing_and_never_lowers() -> None:
 
 def test_model_stays_quiet_where_the_rules_find_an_honest_context() -> None:
     sure = toy_model(medium=0.0, high=0.0)
-    assert check_offer("Zorblax club: কোনো ফি নেই, join free.", model=sure).verdict == (
-        "none_found"
-    )
-    assert check_offer("সতর্কতা: zorblax quintar is a scam.", model=sure).verdict == ("none_found")
+    free = "Zorblax club for students: কোনো ফি নেই, join free this Friday."
+    assert check_offer(free, model=sure).verdict == "none_found"
+    warning = "সতর্কতা: zorblax quintar is a scam, please tell your friends too."
+    assert check_offer(warning, model=sure).verdict == "none_found"
+
+
+def test_model_judges_only_texts_with_enough_words() -> None:
+    sure = toy_model(medium=0.0, high=0.0)
+    short = " ".join(["zorblax"] * (MODEL_MIN_WORDS - 1))
+    assert check_offer(short, model=sure).verdict == "none_found"
+    longer = " ".join(["zorblax"] * MODEL_MIN_WORDS)
+    assert check_offer(longer, model=sure).verdict == "medium"
 
 
 def test_shipped_model_file_is_valid_and_flags_a_classic_bait() -> None:
