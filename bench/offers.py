@@ -23,8 +23,8 @@ from pathlib import Path
 
 from common import ROOT
 
-from faq.offer_check import check_offer
-from faq.offer_model import clear_model_memo
+from faq.offer_check import LEARNED_FLAG, check_offer
+from faq.offer_model import clear_model_memo, default_model
 from faq.offer_rules import default_rules
 
 DATA = ROOT / "bench" / "data"
@@ -34,7 +34,7 @@ if not _SAMPLE.exists():  # a work tree sits one level deeper than the main chec
 SETS: list[tuple[str, list[Path]]] = [
     ("dev (ours, written first, tuned on)", [DATA / "offers_dev.tsv"]),
     (
-        "own probes dev2-20 (each tuned on after)",
+        "own probes dev2-20 (each measured, tuned on)",
         [
             DATA / name
             for name in (
@@ -63,7 +63,7 @@ SETS: list[tuple[str, list[Path]]] = [
     ("shared sample (style only, never tuned on)", [_SAMPLE]),
     ("held-out A (used once for tuning)", [DATA / "offers_heldout_a.tsv"]),
     ("held-out B (never looked at)", [DATA / "offers_heldout_b.tsv"]),
-    ("held-out C (measured, then studied once)", [DATA / "offers_heldout_c.tsv"]),
+    ("held-out C (measured once, then tuned on)", [DATA / "offers_heldout_c.tsv"]),
     ("held-out D (never looked at)", [DATA / "offers_heldout_d.tsv"]),
 ]
 # the sets whose lines nobody may read: measured only a few times, every run reported
@@ -84,6 +84,24 @@ _JOB = re.compile(
 def baseline(text: str) -> str:
     """Any money word and any job word: flagged (as high), else none_found."""
     return "high" if _MONEY.search(text) and _JOB.search(text) else "none_found"
+
+
+def confident_high(text: str) -> str:
+    """An experiment, not the shipped check: the model alone may also give ``high``.
+
+    As the check, but an offer that only the model flagged becomes ``high`` when its score
+    reaches the model's ``high`` threshold (at most 1 % of legitimate offers out of fold).
+    """
+    result = check_offer(text)
+    model = default_model()
+    if (
+        model is not None
+        and result.verdict == "medium"
+        and all(f.id == LEARNED_FLAG for f in result.flags)
+        and model.probability(text) >= model.high
+    ):
+        return "high"
+    return result.verdict
 
 
 def load(path: Path) -> list[tuple[str, str]]:
@@ -115,7 +133,7 @@ def rates(rows: list[tuple[str, str]], verdict_of) -> dict[str, float]:  # type:
 def accuracy(honest: bool = True) -> None:
     print("detection: scam → high or medium (target ≥ 95 %), → high (≥ 85 %)")
     print("false alarms: legit → high (target ≤ 5 %), → anything but none_found (≤ 15 %)\n")
-    head = f"{'data set':44} {'method':9} {'scam':>4} {'legit':>5} "
+    head = f"{'data set':44} {'method':10} {'scam':>4} {'legit':>5} "
     print(head + f"{'det h|m':>8} {'det h':>6} {'fa h':>6} {'fa h|m':>7}")
     rules = default_rules()
     for name, paths in SETS:
@@ -130,11 +148,12 @@ def accuracy(honest: bool = True) -> None:
         for method, verdict_of in (
             ("check", lambda t: check_offer(t, rules).verdict),
             ("rules", lambda t: check_offer(t, rules, learned=False).verdict),
+            ("sure→high", confident_high),
             ("baseline", baseline),
         ):
             r = rates(rows, verdict_of)
             print(
-                f"{name:44} {method:9} {r['scam']:4} {r['legit']:5} "
+                f"{name:44} {method:10} {r['scam']:4} {r['legit']:5} "
                 f"{r['det_any']:7.1f}% {r['det_high']:5.1f}% {r['fa_high']:5.1f}% "
                 f"{r['fa_any']:6.1f}%"
             )
