@@ -279,9 +279,8 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
 
     plans, by_prefix = rules.plans, rules.by_prefix
     n, all_keys, kinds = tokens.n, tokens.keys, tokens.kinds
-    # a pair of words indexed together must stand in one sentence too
+    # a pair of words indexed together must stand in one sentence too (computed on demand)
     breaks = _SENTENCE_END.search(text) is not None
-    sentences = tokens.sentences() if breaks else []
     for ti, keys in enumerate(all_keys):
         for key in keys:
             owners, more, pairs = plans[key]
@@ -293,7 +292,11 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
                     found.append((ti, ti + 1))
             if more:
                 rest(more, 1, ti, ti + 1)
-            if pairs and ti + 1 < n and (not breaks or sentences[ti] == sentences[ti + 1]):
+            if (
+                pairs
+                and ti + 1 < n
+                and (not breaks or tokens.sentences()[ti] == tokens.sentences()[ti + 1])
+            ):
                 for key2 in all_keys[ti + 1]:
                     found = pairs.get(key2)
                     if found:
