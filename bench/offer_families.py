@@ -86,6 +86,8 @@ def main() -> None:
             f"{len(phrasings[flag_id]):9}  "
             f"{top!r} ({share:.0%}){mark}"
         )
+    scams = sum(sum(c.values()) for c in per_set.values())
+    print(f"\n{sum(alone.values())} of {scams} tuning scams raise exactly one flag")
     never = sorted({r.id for r in rules.flags} - set(carries))
     print(f"\nflags that never carry a scam verdict: {', '.join(never)}")
     print(f"flags raised on legit tuning offers: {dict(legit_fires.most_common())}")
