@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from faq.normalize import clean_text, consonants, fold
 from faq.offer_model import OfferModel, default_model
-from faq.offer_rules import TOKEN_RE, Pattern, Rules, Spec, default_rules
+from faq.offer_rules import RESERVED_FLAG, TOKEN_RE, Pattern, Rules, Spec, default_rules
 
 __all__ = [
     "LEARNED_FLAG",
@@ -49,7 +49,7 @@ Verdict = Literal["high", "medium", "none_found"]
 # The learned fallback's flag (faq.offer_model): the offer reads like known scams although
 # no rule fired. Weak: alone it makes ``medium``; with one weak rule flag, and a score above
 # the model's ``high`` threshold, ``high``. It never lowers a verdict.
-LEARNED_FLAG = "scam_style"
+LEARNED_FLAG = RESERVED_FLAG
 # Groups of the rules that mark an honest context («কোনো ফি নেই», a warning about scams):
 # the model reads words, not negations, so it stays quiet where one of them is found.
 MODEL_QUIET_GROUPS = ("no_payment", "scam_warning")
