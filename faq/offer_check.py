@@ -60,6 +60,11 @@ LEARNED_EXPLANATION = (
     "কোনো নির্দিষ্ট লক্ষণ মেলেনি, কিন্তু এই বাক্যের ভাষা ও ধরন আমাদের জানা প্রতারণামূলক "
     "অফারগুলোর সঙ্গে অনেকটা মেলে; টাকা বা তথ্য দেওয়ার আগে ভালো করে যাচাই করুন।"
 )
+# beside a flag of the rules, the model's sign is an addition, not the only one
+LEARNED_EXPLANATION_TOO = (
+    "এ ছাড়া এই বাক্যের ভাষা ও ধরন আমাদের জানা প্রতারণামূলক অফারগুলোর সঙ্গে অনেকটা মেলে; "
+    "দুটো লক্ষণ একসাথে থাকায় সাবধান হোন।"
+)
 
 # A dot followed by two letters: where a link (bit.ly/x, https://upw0rk.com) may stand.
 _DOT = re.compile(r"\.(?=[A-Za-z]{2})")
@@ -544,7 +549,8 @@ def _with_model(
     evidence = model.best_sentence(text)
     if not evidence:
         return verdict, flags
-    flag = Flag(LEARNED_FLAG, "weak", evidence, LEARNED_EXPLANATION, "scam_red_flags")
+    explanation = LEARNED_EXPLANATION_TOO if flags else LEARNED_EXPLANATION
+    flag = Flag(LEARNED_FLAG, "weak", evidence, explanation, "scam_red_flags")
     return ("medium" if verdict == "none_found" else "high"), (*flags, flag)
 
 

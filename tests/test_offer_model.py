@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 import math
 
-from faq.offer_check import LEARNED_FLAG, MODEL_MIN_WORDS, check_offer
+from faq.offer_check import (
+    LEARNED_EXPLANATION,
+    LEARNED_EXPLANATION_TOO,
+    LEARNED_FLAG,
+    MODEL_MIN_WORDS,
+    check_offer,
+)
 from faq.offer_model import MODEL_PATH, OfferModel, default_model, features, model_from, train
 
 # A toy corpus: "scam" offers share made-up words the rules know nothing about.
@@ -60,7 +66,7 @@ def test_model_raises_none_found_to_medium_with_evidence_from_the_offer() -> Non
     flag = result.flags[-1]
     assert flag.id == LEARNED_FLAG and flag.strength == "weak"
     assert flag.evidence in text and "zorblax" in flag.evidence.casefold()
-    assert flag.explanation and flag.topic == "scam_red_flags"
+    assert flag.explanation == LEARNED_EXPLANATION and flag.topic == "scam_red_flags"
     assert result.as_json()["flags"][-1]["id"] == LEARNED_FLAG
 
 
@@ -72,7 +78,9 @@ def test_model_never_makes_high_from_nothing_and_never_lowers() -> None:
     # one weak rule flag + the model above its high threshold: high
     weak = "Apply today only. Zorblax quintar plivo for all of you."
     assert check_offer(weak, learned=False).verdict == "medium"
-    assert check_offer(weak, model=sure).verdict == "high"
+    raised = check_offer(weak, model=sure)
+    assert raised.verdict == "high"
+    assert raised.flags[-1].explanation == LEARNED_EXPLANATION_TOO  # not "nothing else found"
     # a high verdict is left as it is (the model is not even asked)
     strong = "Registration fee 500 taka to start the job."
     assert check_offer(strong, learned=False).verdict == "high"
