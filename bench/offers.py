@@ -23,7 +23,8 @@ from pathlib import Path
 
 from common import ROOT
 
-from faq.offer_check import check_offer
+from faq.offer_check import LEARNED_FLAG, check_offer
+from faq.offer_model import clear_model_memo, default_model
 from faq.offer_rules import default_rules
 
 DATA = ROOT / "bench" / "data"
@@ -33,7 +34,7 @@ if not _SAMPLE.exists():  # a work tree sits one level deeper than the main chec
 SETS: list[tuple[str, list[Path]]] = [
     ("dev (ours, written first, tuned on)", [DATA / "offers_dev.tsv"]),
     (
-        "own probes dev2-17 (each tuned on after)",
+        "own probes dev2-20 (each measured, tuned on)",
         [
             DATA / name
             for name in (
@@ -53,13 +54,20 @@ SETS: list[tuple[str, list[Path]]] = [
                 "offers_dev15.tsv",
                 "offers_dev16.tsv",
                 "offers_dev17.tsv",
+                "offers_dev18.tsv",
+                "offers_dev19.tsv",
+                "offers_dev20.tsv",
             )
         ],
     ),
     ("shared sample (style only, never tuned on)", [_SAMPLE]),
     ("held-out A (used once for tuning)", [DATA / "offers_heldout_a.tsv"]),
     ("held-out B (never looked at)", [DATA / "offers_heldout_b.tsv"]),
+    ("held-out C (measured once, then tuned on)", [DATA / "offers_heldout_c.tsv"]),
+    ("held-out D (never looked at)", [DATA / "offers_heldout_d.tsv"]),
 ]
+# the sets whose lines nobody may read: measured only a few times, every run reported
+HONEST = ("held-out B", "held-out D")
 
 _MONEY = re.compile(
     r"টাকা|taka|\btk\b|৳|\$|usd|usdt|bdt|dollar|ডলার|bkash|বিকাশ|nagad|নগদ|income|ইনকাম|আয়|"
@@ -76,6 +84,24 @@ _JOB = re.compile(
 def baseline(text: str) -> str:
     """Any money word and any job word: flagged (as high), else none_found."""
     return "high" if _MONEY.search(text) and _JOB.search(text) else "none_found"
+
+
+def confident_high(text: str) -> str:
+    """An experiment, not the shipped check: the model alone may also give ``high``.
+
+    As the check, but an offer that only the model flagged becomes ``high`` when its score
+    reaches the model's ``high`` threshold (at most 1 % of legitimate offers out of fold).
+    """
+    result = check_offer(text)
+    model = default_model()
+    if (
+        model is not None
+        and result.verdict == "medium"
+        and all(f.id == LEARNED_FLAG for f in result.flags)
+        and model.probability(text) >= model.high
+    ):
+        return "high"
+    return result.verdict
 
 
 def load(path: Path) -> list[tuple[str, str]]:
@@ -104,13 +130,16 @@ def rates(rows: list[tuple[str, str]], verdict_of) -> dict[str, float]:  # type:
     }
 
 
-def accuracy() -> None:
+def accuracy(honest: bool = True) -> None:
     print("detection: scam → high or medium (target ≥ 95 %), → high (≥ 85 %)")
     print("false alarms: legit → high (target ≤ 5 %), → anything but none_found (≤ 15 %)\n")
-    head = f"{'data set':44} {'method':9} {'scam':>4} {'legit':>5} "
+    head = f"{'data set':44} {'method':10} {'scam':>4} {'legit':>5} "
     print(head + f"{'det h|m':>8} {'det h':>6} {'fa h':>6} {'fa h|m':>7}")
     rules = default_rules()
     for name, paths in SETS:
+        if not honest and name.startswith(HONEST):
+            print(f"{name:44} (skipped: --no-honest)")
+            continue
         missing = [p.name for p in paths if not p.exists()]
         if missing:
             print(f"{name:44} (missing: {', '.join(missing)})")
@@ -118,18 +147,21 @@ def accuracy() -> None:
         rows = [row for path in paths for row in load(path)]
         for method, verdict_of in (
             ("check", lambda t: check_offer(t, rules).verdict),
+            ("rules", lambda t: check_offer(t, rules, learned=False).verdict),
+            ("sure→high", confident_high),
             ("baseline", baseline),
         ):
             r = rates(rows, verdict_of)
             print(
-                f"{name:44} {method:9} {r['scam']:4} {r['legit']:5} "
+                f"{name:44} {method:10} {r['scam']:4} {r['legit']:5} "
                 f"{r['det_any']:7.1f}% {r['det_high']:5.1f}% {r['fa_high']:5.1f}% "
                 f"{r['fa_any']:6.1f}%"
             )
 
 
-def offers_of_2000(count: int, seed: int = 11) -> list[str]:
-    base = [t for t, _ in load(DATA / "offers_dev.tsv")]
+def offers_of_2000(count: int, seed: int = 11, label: str | None = None) -> list[str]:
+    """2,000-character texts glued from dev-set offers (of one label, or of both)."""
+    base = [t for t, lab in load(DATA / "offers_dev.tsv") if label in (None, lab)]
     rng = random.Random(seed)
     out = []
     for _ in range(count):
@@ -147,19 +179,27 @@ def percentile(values: list[float], share: float) -> float:
 
 def speed(count: int) -> None:
     rules = default_rules()
-    offers = offers_of_2000(count)
-    for text in offers[:20]:
+    mixed = offers_of_2000(count)
+    # legitimate texts raise no rule, so the learned fallback runs on every one of them
+    legit = offers_of_2000(count, label="legit")
+    for text in mixed[:20] + legit[:20]:
         check_offer(text, rules)
     print(f"\nspeed on {count} offers of 2,000 characters (one core, ms per offer, best of 3)")
     # The machine is shared: each offer is timed three times and the best run kept, so that
     # another process taking the core does not count as the check's time.
-    for mode in ("warm", "cold"):
+    for mode, offers in (
+        ("warm", mixed),
+        ("cold", mixed),
+        ("warm, legit only", legit),
+        ("cold, legit only", legit),
+    ):
         times = []
         for text in offers:
             best = float("inf")
             for _ in range(3):
-                if mode == "cold":
+                if mode.startswith("cold"):
                     rules.words.clear()
+                    clear_model_memo()
                 started = time.perf_counter()
                 check_offer(text, rules)
                 best = min(best, time.perf_counter() - started)
@@ -189,29 +229,37 @@ def speed(count: int) -> None:
         "t0 = time.perf_counter()\n"
         "import faq.offer_check, faq.offer_reply\n"
         "from faq.offer_rules import default_rules\n"
+        "from faq.offer_model import default_model\n"
         "t1 = time.perf_counter(); default_rules(); t2 = time.perf_counter()\n"
-        "print((t1 - t0) * 1000, (t2 - t1) * 1000)\n"
+        "default_model(); t3 = time.perf_counter()\n"
+        "print((t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000)\n"
     )
     runs = []
     for _ in range(7):
         out = subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.split()
-        runs.append((float(out[0]), float(out[1])))
+        runs.append((float(out[0]), float(out[1]), float(out[2])))
     imports = statistics.median(r[0] for r in runs)
     loads = statistics.median(r[1] for r in runs)
+    model = statistics.median(r[2] for r in runs)
     print(
         f"  start-up, median of 7 fresh processes: import {imports:.1f} ms (at start-up), "
-        f"rules load {loads:.1f} ms (lazily, at the first check)"
+        f"rules load {loads:.1f} ms and model load {model:.1f} ms (lazily, at the first check)"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offers", type=int, default=400, help="2,000-character offers timed")
+    parser.add_argument(
+        "--no-honest", action="store_true", help="skip held-out B and D (while iterating)"
+    )
+    parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args()
-    accuracy()
-    speed(args.offers)
+    accuracy(honest=not args.no_honest)
+    if not args.no_speed:
+        speed(args.offers)
 
 
 if __name__ == "__main__":

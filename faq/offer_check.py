@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from faq.normalize import clean_text, consonants, fold
-from faq.offer_rules import TOKEN_RE, Pattern, Rules, Spec, default_rules
+from faq.offer_model import OfferModel, default_model
+from faq.offer_rules import RESERVED_FLAG, TOKEN_RE, Pattern, Rules, Spec, default_rules
 
 __all__ = [
+    "LEARNED_FLAG",
     "MAX_FLAGS",
     "MAX_OFFER",
     "OFFER_MIN_LENGTH",
@@ -34,6 +36,7 @@ __all__ = [
     "Verdict",
     "check_offer",
     "looks_like_offer",
+    "model_quiet",
 ]
 
 MAX_OFFER = 20_000  # characters checked; the rest is cut off (and the reply says so)
@@ -42,6 +45,26 @@ MAX_GAP = 4  # words a "..." may stand for
 OFFER_MIN_LENGTH = 120  # shorter messages are questions, not pasted offers
 
 Verdict = Literal["high", "medium", "none_found"]
+
+# The learned fallback's flag (faq.offer_model): the offer reads like known scams although
+# no rule fired. Weak: alone it makes ``medium``; with one weak rule flag, and a score above
+# the model's ``high`` threshold, ``high``. It never lowers a verdict.
+LEARNED_FLAG = RESERVED_FLAG
+# Groups of the rules that mark an honest context («কোনো ফি নেই», a warning about scams):
+# the model reads words, not negations, so it stays quiet where one of them is found.
+MODEL_QUIET_GROUPS = ("no_payment", "scam_warning")
+# A few words carry no style to read (the shortest offer of our data sets has 14 words):
+# the model only judges texts of at least this many words.
+MODEL_MIN_WORDS = 8
+LEARNED_EXPLANATION = (
+    "কোনো নির্দিষ্ট লক্ষণ মেলেনি, কিন্তু এই বাক্যের ভাষা ও ধরন আমাদের জানা প্রতারণামূলক "
+    "অফারগুলোর সঙ্গে অনেকটা মেলে; টাকা বা তথ্য দেওয়ার আগে ভালো করে যাচাই করুন।"
+)
+# beside a flag of the rules, the model's sign is an addition, not the only one
+LEARNED_EXPLANATION_TOO = (
+    "এ ছাড়া এই বাক্যের ভাষা ও ধরন আমাদের জানা প্রতারণামূলক অফারগুলোর সঙ্গে অনেকটা মেলে; "
+    "দুটো লক্ষণ একসাথে থাকায় সাবধান হোন।"
+)
 
 # A dot followed by two letters: where a link (bit.ly/x, https://upw0rk.com) may stand.
 _DOT = re.compile(r"\.(?=[A-Za-z]{2})")
@@ -194,6 +217,11 @@ def _match(
         return -1
     if ti >= tokens.n:
         return -1
+    if si and ti and specs[si - 1].kind not in ("gap", "amount"):
+        # neighbouring words of a pattern stand in one sentence («…payment. Age 18+»)
+        sentences = tokens.sentences()
+        if sentences[ti] != sentences[ti - 1]:
+            return -1
     if kind == "word":
         ok = spec.value in tokens.keys[ti]
     elif kind == "amount":
@@ -256,6 +284,8 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
 
     plans, by_prefix = rules.plans, rules.by_prefix
     n, all_keys, kinds = tokens.n, tokens.keys, tokens.kinds
+    # a pair of words indexed together must stand in one sentence too (computed on demand)
+    breaks = _SENTENCE_END.search(text) is not None
     for ti, keys in enumerate(all_keys):
         for key in keys:
             owners, more, pairs = plans[key]
@@ -267,7 +297,11 @@ def _find_hits(text: str, rules: Rules) -> tuple[dict[str, list[_Hit]], _Tokens]
                     found.append((ti, ti + 1))
             if more:
                 rest(more, 1, ti, ti + 1)
-            if pairs and ti + 1 < n:
+            if (
+                pairs
+                and ti + 1 < n
+                and (not breaks or tokens.sentences()[ti] == tokens.sentences()[ti + 1])
+            ):
                 for key2 in all_keys[ti + 1]:
                     found = pairs.get(key2)
                     if found:
@@ -422,12 +456,23 @@ def _pick_evidence(text: str, tokens: _Tokens, hit: _Hit, helper: _Hit | None) -
     return text[first:last]
 
 
-def check_offer(text: str, rules: Rules | None = None) -> OfferCheck:
+def check_offer(
+    text: str,
+    rules: Rules | None = None,
+    model: OfferModel | None = None,
+    *,
+    learned: bool = True,
+) -> OfferCheck:
     """Check one offer and return its verdict and up to ``MAX_FLAGS`` red flags.
 
     Never raises on any string. ``high``: a strong flag, or two weak ones; ``medium``: one
     weak flag; ``none_found``: nothing known was found (which does not make an offer safe).
+    With ``learned`` (the default) the learned fallback (``faq.offer_model``: ``model``, or
+    the shipped one beside the shipped rules) may raise ``none_found`` to ``medium`` and
+    ``medium`` to ``high``, unless the rules found an honest context (``MODEL_QUIET_GROUPS``)
+    or the text is shorter than ``MODEL_MIN_WORDS`` words.
     """
+    shipped = rules is None or rules is default_rules()
     rules = rules or default_rules()
     if not isinstance(text, str):
         text = ""
@@ -480,7 +525,39 @@ def check_offer(text: str, rules: Rules | None = None) -> OfferCheck:
         verdict = "medium"
     else:
         verdict = "none_found"
+    if (
+        learned
+        and verdict != "high"
+        and tokens.n >= MODEL_MIN_WORDS
+        and not any(g in hits for g in MODEL_QUIET_GROUPS)
+    ):
+        # the shipped model's thresholds were fitted beside the shipped rules only
+        model = model or (default_model() if shipped else None)
+        if model is not None:
+            words = [m.group() for m in tokens.matches]
+            verdict, flags = _with_model(text, words, verdict, flags, model)
     return OfferCheck(verdict, flags[:MAX_FLAGS], truncated)
+
+
+def _with_model(
+    text: str, words: list[str], verdict: Verdict, flags: tuple[Flag, ...], model: OfferModel
+) -> tuple[Verdict, tuple[Flag, ...]]:
+    """Raise a ``none_found`` or ``medium`` verdict when the model scores the text high."""
+    cut = model.medium if verdict == "none_found" else model.high
+    if model.probability(text, words) < cut:
+        return verdict, flags
+    evidence = model.best_sentence(text)
+    if not evidence:
+        return verdict, flags
+    explanation = LEARNED_EXPLANATION_TOO if flags else LEARNED_EXPLANATION
+    flag = Flag(LEARNED_FLAG, "weak", evidence, explanation, "scam_red_flags")
+    return ("medium" if verdict == "none_found" else "high"), (*flags, flag)
+
+
+def model_quiet(text: str, rules: Rules | None = None) -> bool:
+    """Whether the rules found an honest context that keeps the learned fallback quiet."""
+    hits, _ = _find_hits(text[:MAX_OFFER], rules or default_rules())
+    return any(g in hits for g in MODEL_QUIET_GROUPS)
 
 
 def looks_like_offer(text: str, rules: Rules | None = None) -> bool:
@@ -497,4 +574,4 @@ def looks_like_offer(text: str, rules: Rules | None = None) -> bool:
     hits, _ = _find_hits(text, rules)
     if "sum" in hits and "job_or_income" in hits:
         return True
-    return check_offer(text, rules).verdict != "none_found"
+    return check_offer(text, rules, learned=False).verdict != "none_found"

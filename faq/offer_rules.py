@@ -31,6 +31,7 @@ from faq.normalize import clean_text, consonants, fold, key_of
 
 __all__ = [
     "LINK_KINDS",
+    "RESERVED_FLAG",
     "RULES_PATH",
     "TOKEN_RE",
     "FlagRule",
@@ -49,6 +50,8 @@ MAX_EXPLANATION = 160
 LINK_KINDS = ("shortener", "risky_domain", "lookalike")
 DEFAULT_WINDOW = 25
 DEFAULT_UNLESS_WINDOW = 5
+# the id of the learned fallback's flag (faq.offer_model, faq.offer_check.LEARNED_FLAG)
+RESERVED_FLAG = "scam_style"
 
 Strength = Literal["strong", "weak"]
 
@@ -424,6 +427,8 @@ class _Loader:
                 continue
             if fid in flag_ids or fid in self.group_ids:
                 self.add(id_line, f"duplicate id {fid!r} (flag and group ids must all differ)")
+            if fid == RESERVED_FLAG:
+                self.add(id_line, f"flag id {fid!r} is reserved for the learned fallback")
             flag_ids.add(fid)
             rule = self.flag(fid, flag, line)
             if rule is not None:

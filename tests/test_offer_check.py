@@ -290,6 +290,7 @@ BROKEN = [
     ('id = "money"', 'id = "Money!"', "not a short ASCII slug", 'id = "Money!"'),
     ('id = "short_link"', 'id = "upfront_fee"', "duplicate id", 'id = "upfront_fee"'),
     ('id = "short_link"', 'id = "money"', "duplicate id", 'id = "money"'),
+    ('id = "short_link"', 'id = "scam_style"', "reserved for the learned", 'id = "scam_style"'),
     ('strength = "weak"', 'strength = "medium"', "strength must be", 'strength = "medium"'),
     ('topic = "verify_client"', 'topic = "Bad Topic"', "must be a topic id", "Bad Topic"),
     ('topic = "verify_client"', 'topic = "nope_topic"', "does not exist", "nope_topic"),
