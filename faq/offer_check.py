@@ -539,19 +539,27 @@ def check_offer(
     return OfferCheck(verdict, flags[:MAX_FLAGS], truncated)
 
 
+# the model alone (no rule fired) at its ``high`` threshold: ``high`` too (decided on a set
+# written for the decision, see the README's scam check section)
+MODEL_ALONE_HIGH = False
+
+
 def _with_model(
     text: str, words: list[str], verdict: Verdict, flags: tuple[Flag, ...], model: OfferModel
 ) -> tuple[Verdict, tuple[Flag, ...]]:
     """Raise a ``none_found`` or ``medium`` verdict when the model scores the text high."""
     cut = model.medium if verdict == "none_found" else model.high
-    if model.probability(text, words) < cut:
+    probability = model.probability(text, words)
+    if probability < cut:
         return verdict, flags
     evidence = model.best_sentence(text)
     if not evidence:
         return verdict, flags
     explanation = LEARNED_EXPLANATION_TOO if flags else LEARNED_EXPLANATION
     flag = Flag(LEARNED_FLAG, "weak", evidence, explanation, "scam_red_flags")
-    return ("medium" if verdict == "none_found" else "high"), (*flags, flag)
+    alone_high = MODEL_ALONE_HIGH and verdict == "none_found" and probability >= model.high
+    raised: Verdict = "high" if verdict != "none_found" or alone_high else "medium"
+    return raised, (*flags, flag)
 
 
 def model_quiet(text: str, rules: Rules | None = None) -> bool:
