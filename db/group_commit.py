@@ -11,6 +11,11 @@ run at once, in one transaction:
   microseconds a statement and no thread hand-over at all. That connection never waits for
   a lock (``busy_timeout=0``) and never checkpoints the WAL (the main connection does), so it
   cannot stall the loop;
+* that connection's commits never checkpoint, so every ``CHECKPOINT_EVERY`` inline batches
+  a checkpoint runs on aiosqlite's thread (``RESTART``: it copies the WAL back into the file
+  and lets the next writer start the WAL again from its beginning; a passive one seldom
+  finished while writes kept coming, and the WAL only grew). Meanwhile inline batches find
+  the file busy and go to the thread too, so the event loop never waits for it;
 * when the database is busy (another transaction of this process or another process holds
   the write lock) the batch goes to the aiosqlite thread instead, under the store's lock,
   where waiting is harmless.
@@ -34,6 +39,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
 _Outcome = tuple[bool, Any]  # (succeeded, value or exception)
+CHECKPOINT_EVERY = 500  # inline batches between two WAL checkpoints
 
 
 def inline_connection(path: str) -> sqlite3.Connection | None:
@@ -63,7 +69,8 @@ class GroupCommit:
         self._inline = inline
         self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self.inline_batches = self.thread_batches = 0
+        self.inline_batches = self.thread_batches = self.checkpoints = 0
+        self._checkpointing: asyncio.Task[None] | None = None
 
     async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work(connection)`` with whatever else is queued; return its result."""
@@ -93,6 +100,8 @@ class GroupCommit:
                     self.thread_batches += 1
                 else:
                     self.inline_batches += 1
+                    if self.inline_batches % CHECKPOINT_EVERY == 0:
+                        self._checkpoint_soon()
             except Exception as exc:  # the transaction itself failed: so did everyone
                 for _, future in batch:
                     if not future.done():
@@ -105,6 +114,22 @@ class GroupCommit:
                     future.set_result(value)
                 else:
                     future.set_exception(value)
+
+    def _checkpoint_soon(self) -> None:
+        if self._checkpointing is None or self._checkpointing.done():
+            self._checkpointing = asyncio.create_task(self._checkpoint(), name="wal-checkpoint")
+
+    async def _checkpoint(self) -> None:
+        try:
+            await self._conn.execute_fetchall("PRAGMA wal_checkpoint(RESTART)")
+            self.checkpoints += 1
+        except Exception as exc:  # only the WAL's size is at stake: the next one may work
+            logger.warning("WAL checkpoint failed: %s", exc)
+
+    async def wait_checkpoint(self) -> None:
+        """Wait for a checkpoint in progress (at close)."""
+        if self._checkpointing is not None:
+            await asyncio.gather(self._checkpointing, return_exceptions=True)
 
     def _try_inline(self, works: list[Work]) -> list[_Outcome] | None:
         """Run the batch inline, or return None when the database is busy."""

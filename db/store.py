@@ -105,6 +105,7 @@ class Store:
 
     async def close(self) -> None:
         """Close the connections."""
+        await self._hot.wait_checkpoint()
         self._hot.close()
         await self._conn.close()
 

@@ -89,3 +89,31 @@ async def test_an_in_memory_database_has_no_inline_connection(name: str) -> None
         assert store._hot.inline_batches == 0 and store._hot.thread_batches == 1
     finally:
         await store.close()
+
+
+async def test_inline_writes_still_get_the_wal_checkpointed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inline connection never checkpoints; the checkpoints on the thread let the WAL
+    start again from its beginning (without them it only grows)."""
+
+    async def frames_after_writes(name: str, every: int) -> tuple[int, int]:
+        monkeypatch.setattr("db.group_commit.CHECKPOINT_EVERY", every)
+        store = await Store.open(tmp_path / name)
+        try:
+            uid = await store.touch_user("telegram", "1", "a", None)
+            for i in range(200):
+                await store.log_question(uid, "প্রশ্ন " * 200 + str(i), None, 0.0)
+                await asyncio.sleep(0)  # let a checkpoint task run between writes
+            await store._hot.wait_checkpoint()
+            await store.log_question(uid, "the last one", None, 0.0)
+            [(_, frames, _)] = await store._conn.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+            return frames, store._hot.checkpoints
+        finally:
+            await store.close()
+
+    with_checkpoints, count = await frames_after_writes("with.sqlite3", 10)
+    without, none = await frames_after_writes("without.sqlite3", 10**9)
+    assert count >= 1 and none == 0
+    assert without > 300  # every write stayed in the WAL
+    assert with_checkpoints < without / 2, (with_checkpoints, without)
