@@ -24,7 +24,7 @@ from pathlib import Path
 from common import ROOT
 
 from faq.offer_check import LEARNED_FLAG, check_offer
-from faq.offer_model import clear_model_memo, default_model
+from faq.offer_model import clear_model_memo
 from faq.offer_rules import default_rules
 
 DATA = ROOT / "bench" / "data"
@@ -65,9 +65,10 @@ SETS: list[tuple[str, list[Path]]] = [
     ("held-out B (never looked at)", [DATA / "offers_heldout_b.tsv"]),
     ("held-out C (measured once, then tuned on)", [DATA / "offers_heldout_c.tsv"]),
     ("held-out D (never looked at)", [DATA / "offers_heldout_d.tsv"]),
+    ("held-out E (written for the model-alone decision)", [DATA / "offers_heldout_e.tsv"]),
 ]
 # the sets whose lines nobody may read: measured only a few times, every run reported
-HONEST = ("held-out B", "held-out D")
+HONEST = ("held-out B", "held-out D", "held-out E")
 
 _MONEY = re.compile(
     r"টাকা|taka|\btk\b|৳|\$|usd|usdt|bdt|dollar|ডলার|bkash|বিকাশ|nagad|নগদ|income|ইনকাম|আয়|"
@@ -86,21 +87,11 @@ def baseline(text: str) -> str:
     return "high" if _MONEY.search(text) and _JOB.search(text) else "none_found"
 
 
-def confident_high(text: str) -> str:
-    """An experiment, not the shipped check: the model alone may also give ``high``.
-
-    As the check, but an offer that only the model flagged becomes ``high`` when its score
-    reaches the model's ``high`` threshold (at most 1 % of legitimate offers out of fold).
-    """
+def model_medium_at_most(text: str) -> str:
+    """The check as it was before held-out E: the model alone gives ``medium`` at most."""
     result = check_offer(text)
-    model = default_model()
-    if (
-        model is not None
-        and result.verdict == "medium"
-        and all(f.id == LEARNED_FLAG for f in result.flags)
-        and model.probability(text) >= model.high
-    ):
-        return "high"
+    if result.verdict == "high" and all(f.id == LEARNED_FLAG for f in result.flags):
+        return "medium"
     return result.verdict
 
 
@@ -148,7 +139,7 @@ def accuracy(honest: bool = True) -> None:
         for method, verdict_of in (
             ("check", lambda t: check_offer(t, rules).verdict),
             ("rules", lambda t: check_offer(t, rules, learned=False).verdict),
-            ("sure→high", confident_high),
+            ("model≤med", model_medium_at_most),
             ("baseline", baseline),
         ):
             r = rates(rows, verdict_of)

@@ -61,7 +61,7 @@ def test_best_sentence_is_the_most_scam_like_sentence() -> None:
 def test_model_raises_none_found_to_medium_with_evidence_from_the_offer() -> None:
     text = "Hello friend. Zorblax quintar plivo, everyone can join."
     assert check_offer(text, learned=False).verdict == "none_found"
-    result = check_offer(text, model=toy_model())
+    result = check_offer(text, model=toy_model(high=1.1))  # above medium, below high
     assert result.verdict == "medium"
     flag = result.flags[-1]
     assert flag.id == LEARNED_FLAG and flag.strength == "weak"
@@ -70,11 +70,13 @@ def test_model_raises_none_found_to_medium_with_evidence_from_the_offer() -> Non
     assert result.as_json()["flags"][-1]["id"] == LEARNED_FLAG
 
 
-def test_model_never_makes_high_from_nothing_and_never_lowers() -> None:
-    sure = toy_model(medium=0.0, high=0.0)  # fires on everything
-    assert check_offer("Zorblax quintar plivo for all of you, friends.", model=sure).verdict == (
-        "medium"
-    )
+def test_model_alone_gives_high_only_at_its_high_threshold_and_never_lowers() -> None:
+    sure = toy_model(medium=0.0, high=0.0)  # fires on everything, always above high
+    alone = check_offer("Zorblax quintar plivo for all of you, friends.", model=sure)
+    assert alone.verdict == "high" and alone.flags[-1].strength == "strong"
+    unsure = toy_model(medium=0.0, high=1.1)  # above medium, never above high
+    below = check_offer("Zorblax quintar plivo for all of you, friends.", model=unsure)
+    assert below.verdict == "medium" and below.flags[-1].strength == "weak"
     # one weak rule flag + the model above its high threshold: high
     weak = "Apply today only. Zorblax quintar plivo for all of you."
     assert check_offer(weak, learned=False).verdict == "medium"
@@ -98,7 +100,7 @@ def test_model_stays_quiet_where_the_rules_find_an_honest_context() -> None:
 
 
 def test_model_judges_only_texts_with_enough_words() -> None:
-    sure = toy_model(medium=0.0, high=0.0)
+    sure = toy_model(medium=0.0, high=1.1)
     short = " ".join(["zorblax"] * (MODEL_MIN_WORDS - 1))
     assert check_offer(short, model=sure).verdict == "none_found"
     longer = " ".join(["zorblax"] * MODEL_MIN_WORDS)
