@@ -221,7 +221,8 @@ def main() -> None:
             )
         )
         print(
-            f"{label:<24} handled {r['handled']}/{r['offered']}  "
+            f"{label:<24} handled {r['handled']}/{r['offered']} "
+            f"(offered at {r['offered_rate']:.0f}/s)  "
             f"throughput {r['throughput']:.0f} updates/s  "
             f"latency p50 {r['p50']:.0f} ms p95 {r['p95']:.0f} ms  "
             f"CPU {r['cpu_ms_per_update']:.2f} ms/update  peak RSS {r['peak_mb']:.0f} MB  "
