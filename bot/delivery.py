@@ -23,11 +23,12 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Protocol
 
+from db.errors import DatabaseUnavailable
 from db.protocol import DeliveryStorage, DueSubscriber
 from faq.channel import Outcome, Sender
 from faq.course import Course
@@ -39,11 +40,14 @@ __all__ = [
     "forget_dead_local_rounds",
     "keep_alive",
     "run_round",
+    "until_stored",
 ]
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
+STOP_GRACE = 3.0  # seconds in-flight lessons get to be recorded when the process stops
+RECORD_PATIENCE = 300.0  # seconds a sent lesson's record waits for the database to come back
 STALE_AFTER = 10.0  # a round silent this long is taken for dead and its claims are freed
 BATCH = 500
 
@@ -126,10 +130,12 @@ async def run_round(
                 outcome = result.outcome
                 if outcome is Outcome.SENT:
                     if finished:
-                        await store.finish_course(sub.user_id, today)
+                        await until_stored(lambda: store.finish_course(sub.user_id, today))
                         report.finished_course += 1
                     else:
-                        await store.record_delivery(sub.user_id, sub.next_day, today, "push")
+                        await until_stored(
+                            lambda: store.record_delivery(sub.user_id, sub.next_day, today, "push")
+                        )
                     report.sent += 1
                     return
                 if outcome is Outcome.RETRY and result.retry_after is not None:
@@ -191,12 +197,30 @@ async def run_round(
             if tasks:
                 await asyncio.gather(*list(tasks))
         report.deferred = len(deferred)
+    except asyncio.CancelledError:  # the process is stopping: in-flight sends get a moment
+        await _settle(tasks, STOP_GRACE)
+        raise
+    except BaseException:  # e.g. the database went away: let the sent lessons be recorded
+        await _settle(tasks, RECORD_PATIENCE + 10)
+        raise
     finally:
         beat.cancel()
         await store.finish_round(round_id)
     report.seconds = round(time.monotonic() - started, 3)
     logger.info("delivery round: %s", report.as_dict())
     return report
+
+
+async def _settle(tasks: set[asyncio.Task[None]], timeout: float) -> None:
+    """Wait up to ``timeout`` for the round's in-flight deliveries; cancel the rest."""
+    if not tasks:
+        return
+    done, late = await asyncio.wait(list(tasks), timeout=timeout)
+    for task in late:
+        task.cancel()
+    for task in done:  # retrieved, or asyncio logs each failure again at exit
+        if not task.cancelled() and task.exception() is not None:
+            logger.debug("delivery interrupted: %s", task.exception())
 
 
 class RoundRegistry(Protocol):
@@ -233,5 +257,26 @@ async def keep_alive(store: RoundRegistry, round_id: str) -> None:
         await asyncio.sleep(HEARTBEAT_SECONDS)
         try:
             await store.heartbeat(round_id, time.time())
+        except DatabaseUnavailable:  # logged by the store; the beat resumes when it is back
+            continue
         except Exception as exc:  # the round goes on; a missed beat only risks a takeover
             logger.warning("heartbeat failed: %s", exc)
+
+
+async def until_stored(write: Callable[[], Awaitable[object]]) -> None:
+    """Write the record of a message already sent, waiting out an outage of the database.
+
+    Unrecorded, the lesson would go out again in the next round; so the write is retried
+    (every 0.5 s to 2 s) while the database is away, for up to ``RECORD_PATIENCE`` seconds.
+    """
+    deadline = time.monotonic() + RECORD_PATIENCE
+    delay = 0.5
+    while True:
+        try:
+            await write()
+            return
+        except DatabaseUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)

@@ -10,6 +10,7 @@ pgbouncer in transaction mode set ``statement_cache_size=0`` (see README).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from db.admin_types import (
     ReviewCandidate,
     TopicStats,
 )
+from db.pg_pool import WatchedPool
 from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
 from db.store import (
     DatabaseOpenError,
@@ -48,13 +50,14 @@ PG_MIGRATIONS_DIR = Path(__file__).with_name("migrations") / "postgres"
 _MIGRATION_LOCK = 7_405_113  # advisory lock id: one migrating process at a time
 _ROUND_LOCK = 7_405_114  # advisory lock id: one delivery round at a time across replicas
 _TABLES = frozenset(TABLES)
+_LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
 
 class PostgresStore:
     """PostgreSQL storage. Open with ``await PostgresStore.open(url)``; close with ``close()``."""
 
     def __init__(self, pool: asyncpg.Pool, url: str = "") -> None:
-        self._pool = pool
+        self._pool = WatchedPool(pool, redact_url(url))
         self.url = url
 
     @classmethod
@@ -63,7 +66,9 @@ class PostgresStore:
         try:
             pool = await asyncpg.create_pool(
                 url.replace("postgres://", "postgresql://", 1),
-                min_size=1,
+                # no floor: asyncpg would try to restore it in the background, logging a
+                # traceback each time while the server is away
+                min_size=0,
                 max_size=pool_size,
                 command_timeout=30,
             )
@@ -85,7 +90,7 @@ class PostgresStore:
         await self._pool.close()
 
     async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return list(await self._pool.fetch(sql, *args))
+        return await self._pool.fetch(sql, *args)
 
     async def _fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         return await self._pool.fetchrow(sql, *args)
@@ -100,10 +105,14 @@ class PostgresStore:
 
     async def schema_version(self) -> int:
         """Return the applied migration number (0 before the first)."""
-        row = await self._fetchrow(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
-            " WHERE to_regclass('schema_migrations') IS NOT NULL"
-        ) if await self._has_migrations_table() else None
+        row = (
+            await self._fetchrow(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+                " WHERE to_regclass('schema_migrations') IS NOT NULL"
+            )
+            if await self._has_migrations_table()
+            else None
+        )
         return int(row[0]) if row else 0
 
     async def _has_migrations_table(self) -> bool:
@@ -489,14 +498,31 @@ class PostgresStore:
 
     @asynccontextmanager
     async def round_leadership(self) -> AsyncIterator[bool]:
-        """Hold a session advisory lock while inside (released at once if the process dies)."""
-        async with self._pool.acquire() as conn:
+        """Hold a session advisory lock while inside (released at once if the process dies).
+
+        Only taking the lock is watched for outages: the round runs inside.
+        """
+        pool = self._pool.pool
+        conn: asyncpg.Connection | None = None
+        try:
+            conn = await pool.acquire()
             held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", _ROUND_LOCK))
-            try:
-                yield held
-            finally:
-                if held:
+        except Exception as exc:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await pool.release(conn)
+            if outage := self._pool.unavailable(exc):
+                raise outage from exc
+            raise
+        try:
+            yield held
+        finally:
+            # the server drops the lock with the session: a lost connection holds none
+            with contextlib.suppress(*_LOST):
+                if held and not conn.is_closed():
                     await conn.execute("SELECT pg_advisory_unlock($1)", _ROUND_LOCK)
+            with contextlib.suppress(*_LOST):
+                await pool.release(conn)
 
     async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
         """Register a delivery round, its owner and its first heartbeat."""
@@ -747,9 +773,7 @@ class PostgresStore:
         )
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
-    async def review_candidates(
-        self, below: float, limit: int = 200_000
-    ) -> list[ReviewCandidate]:
+    async def review_candidates(self, below: float, limit: int = 200_000) -> list[ReviewCandidate]:
         """Return distinct questions unanswered or answered below ``below``, most asked first."""
         rows = await self._fetch(
             "SELECT text, COUNT(*) AS n, MAX(score) FROM questions"
@@ -851,8 +875,7 @@ class PostgresStore:
         if row is None:
             return None
         rows = await self._fetch(
-            "SELECT state, COUNT(*) FROM broadcast_targets WHERE broadcast_id = $1"
-            " GROUP BY state",
+            "SELECT state, COUNT(*) FROM broadcast_targets WHERE broadcast_id = $1 GROUP BY state",
             broadcast_id,
         )
         return _broadcast(row, {str(r[0]): int(r[1]) for r in rows})

@@ -28,6 +28,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from db.errors import DatabaseUnavailable
 from db.protocol import InboxStorage
 from handlers import metrics
 
@@ -40,6 +41,8 @@ REPLAY_LIMIT = 100_000
 # at random after a week without updates, so an old id must not linger for that long.
 KEEP_DONE_DAYS = 2.0
 PRUNE_EVERY = 3600.0  # seconds
+FLUSH_WAIT = 5.0  # seconds shutdown waits for done marks
+MARK_RETRY = 1.0  # seconds between tries to write done marks while the database is away
 
 
 class Accepted(Enum):
@@ -94,7 +97,14 @@ class TelegramIntake:
             results.append(waiting)
         if self._to_store and (self._storing is None or self._storing.done()):
             self._storing = asyncio.create_task(self._store_waiting())
-        return [r if isinstance(r, Accepted) else await r for r in results]
+        pending = [r for r in results if not isinstance(r, Accepted)]
+        if pending:
+            await asyncio.wait(pending)
+            # read every failure (or asyncio logs each unread one), raise the first
+            failures = [exc for f in pending if (exc := f.exception()) is not None]
+            if failures:
+                raise failures[0]
+        return [r if isinstance(r, Accepted) else r.result() for r in results]
 
     async def _store_waiting(self) -> None:
         while self._to_store:
@@ -144,12 +154,20 @@ class TelegramIntake:
             self._mark(str(update.update_id))
 
     async def flush(self) -> None:
-        """Write the done marks still waiting (at shutdown)."""
-        if self._marking is not None:
-            with contextlib.suppress(Exception):
-                await self._marking
+        """Write the done marks still waiting (at shutdown; a few seconds at most)."""
+        marking = self._marking
+        if marking is not None and not marking.done():
+            _done, late = await asyncio.wait({marking}, timeout=FLUSH_WAIT)
+            if late:  # the database is away: those updates are replayed at the next start
+                marking.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await marking
         if self._to_mark:
-            await self._write_marks()
+            batch, self._to_mark = self._to_mark, []
+            try:
+                await self.inbox.inbox_done_many(CHANNEL, batch)
+            except Exception as exc:
+                logger.warning("could not mark %d update(s) done: %s", len(batch), exc)
 
     def _mark(self, event_id: str) -> None:
         self._to_mark.append(event_id)
@@ -161,6 +179,9 @@ class TelegramIntake:
             batch, self._to_mark = self._to_mark, []
             try:
                 await self.inbox.inbox_done_many(CHANNEL, batch)
+            except DatabaseUnavailable:  # wait for it: an unmarked update is replayed at start
+                self._to_mark[:0] = batch
+                await asyncio.sleep(MARK_RETRY)
             except Exception as exc:  # they stay pending and are replayed: at least once
                 logger.warning("could not mark %d update(s) done: %s", len(batch), exc)
         if asyncio.get_running_loop().time() - self._pruned_at > PRUNE_EVERY:

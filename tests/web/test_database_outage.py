@@ -1,0 +1,179 @@
+"""PostgreSQL goes away under a running ``python main.py serve`` and comes back.
+
+A real server process polls the fake Bot API, a lesson round is running, and the throwaway
+cluster is stopped with ``pg_ctl stop -m fast`` (a restart or fail-over of the database),
+then started again on the same port. Users write while it is away. The process must stay
+up, say so in a few log lines (one per kind of failure, not one per query), answer 503 on
+``/healthz`` while the database is away and 200 after, answer every update sent meanwhile
+once it is back (Telegram keeps what was not acknowledged), answer nothing twice, and finish
+the interrupted round with exactly one lesson per subscriber.
+
+The outage lasts ``DB_OUTAGE_SECONDS`` (default 6: every retry path is already crossed by
+then; the README's figures come from a run with 20).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from db.postgres import PostgresStore
+from faq import texts
+from tests.fakes.telegram_api import FakeTelegram
+from tests.postgres_server import (
+    PASSWORD,
+    Cluster,
+    create_database,
+    find_bin_dir,
+    throwaway_cluster,
+)
+from tests.web.test_replicas import lessons
+from tests.web.test_serve import ROOT, free_port, wait_http
+
+OUTAGE_SECONDS = float(os.environ.get("DB_OUTAGE_SECONDS", "6"))
+SUBSCRIBERS = [9_000 + i for i in range(120)]
+WRITERS = [8_000 + i for i in range(8)]  # users who write while the database is away
+REFERENCE = 8_500  # asks the same question while the database is up
+QUESTION = "আউটসোর্সিং কী?"
+FOLLOW_UP = "কীভাবে শুরু করব?"
+
+
+@pytest.fixture
+def cluster() -> Cluster:
+    if find_bin_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed, and CI must run the PostgreSQL tests")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    with throwaway_cluster() as running:
+        yield running
+
+
+async def health(url: str) -> int:
+    async with httpx.AsyncClient(timeout=5) as client:
+        return (await client.get(url)).status_code
+
+
+async def wait_health(url: str, status: int, timeout: float) -> float:
+    """Poll ``url`` every 0.1 s until it answers ``status``; return how long that took."""
+    started = time.monotonic()
+    while (code := await health(url)) != status:
+        assert time.monotonic() - started < timeout, f"/healthz stayed {code}"
+        await asyncio.sleep(0.1)
+    return time.monotonic() - started
+
+
+def replies(tg: FakeTelegram, chat: int) -> list[str]:
+    return [m["text"] for m in tg.sent(chat)]
+
+
+async def test_database_away_and_back_loses_and_doubles_nothing(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    url = create_database(cluster.url, "bot")
+    store = await PostgresStore.open(url)
+    await store.add_subscribers([(u, 0) for u in SUBSCRIBERS])  # hour 0: due all day
+    await store.close()
+    port = free_port()
+    health_url = f"http://127.0.0.1:{port}/healthz"
+    log_path = tmp_path / "serve.log"
+    async with FakeTelegram(latency=0.05, global_rate=30) as tg:
+        with log_path.open("wb") as log:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "main.py",
+                "serve",
+                cwd=ROOT,
+                env={
+                    **os.environ,
+                    "LOG_LEVEL": "WARNING",
+                    "TELEGRAM_BOT_TOKEN": tg.token,
+                    "TELEGRAM_BASE_URL": tg.base_url,
+                    "DATABASE_URL": url,
+                    "DATABASE_POOL_SIZE": "4",
+                    "HOST": "127.0.0.1",
+                    "PORT": str(port),
+                    "PUSH_CONCURRENCY": "4",
+                },
+                stdout=log,
+                stderr=log,
+            )
+        try:
+            assert (await wait_http(health_url)).status_code == 200
+            tg.message(REFERENCE, QUESTION)
+            await tg.wait_for(lambda t: len(lessons(t)) >= 20, timeout=30)
+            await tg.wait_for(lambda t: len(t.sent(REFERENCE)) >= 1, timeout=10)
+            await asyncio.sleep(1.0)  # the reference's whole answer, nothing in flight
+            per_question = len(replies(tg, REFERENCE))
+
+            lessons_when_stopped = len(lessons(tg))
+            cluster.stop("fast")  # mid-round: lessons are being sent
+            away_at = time.monotonic()
+            assert lessons_when_stopped < len(SUBSCRIBERS)
+            assert await wait_health(health_url, 503, timeout=5) < 5
+            for user in WRITERS:
+                tg.message(user, QUESTION)
+                tg.message(user, FOLLOW_UP)
+            await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - away_at)))
+            assert proc.returncode is None, "serve exited while the database was away"
+            assert await health(health_url) == 503
+            assert all(replies(tg, user) == [] for user in WRITERS)  # nothing without the db
+            # the round stopped with the database: only lessons already claimed went out
+            # (PUSH_CONCURRENCY in flight and one waiting for a slot)
+            assert len(lessons(tg)) - lessons_when_stopped <= 4 + 1
+
+            cluster.start()
+            back_at = time.monotonic()
+            healthy_after = await wait_health(health_url, 200, timeout=30)
+            await tg.wait_for(
+                lambda t: all(len(t.sent(u)) >= 2 * per_question for u in WRITERS), timeout=40
+            )
+            backlog_after = time.monotonic() - back_at
+            await tg.wait_for(lambda t: set(lessons(t)) == set(SUBSCRIBERS), timeout=60)
+            round_after = time.monotonic() - back_at
+            await asyncio.sleep(2.0)  # anything sent twice would show by now
+            assert proc.returncode is None
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(proc.wait(), 20)
+            print(log_path.read_text(errors="replace")[-6000:])
+    log_text = log_path.read_text(errors="replace")
+    print(
+        f"\noutage {OUTAGE_SECONDS:.0f}s: /healthz 200 {healthy_after:.1f}s after the database"
+        f" came back; backlog answered after {backlog_after:.1f}s;"
+        f" round finished after {round_after:.1f}s"
+    )
+    assert proc.returncode == 0, log_text
+
+    chats = lessons(tg)
+    assert sorted(chats) == sorted(SUBSCRIBERS)  # every subscriber exactly one lesson
+    for user in WRITERS:  # every update answered once, in order, none with the error text
+        answer = replies(tg, user)
+        assert len(answer) == 2 * per_question, (user, answer)
+        assert answer[:per_question] == replies(tg, REFERENCE)
+    assert not any(texts.ERROR in m["text"] for m in tg.sent())
+    store = await PostgresStore.open(url)
+    try:
+        today = datetime.now(ZoneInfo("Asia/Dhaka")).date()
+        assert await store.count_deliveries_on(today) == len(SUBSCRIBERS)
+    finally:
+        await store.close()
+
+    # a few clear lines: the database went away (once per kind of failure) and came back
+    assert "Traceback" not in log_text, log_text
+    assert PASSWORD not in log_text
+    lines = [line for line in log_text.splitlines() if line.strip()]
+    away = [line for line in lines if "database unreachable" in line]
+    back = [line for line in lines if "database reachable again" in line]
+    assert 1 <= len(away) <= 4, log_text
+    assert len(back) == 1, log_text
+    assert len(lines) <= 12, log_text  # no flood: a line per failure kind, not per query
