@@ -10,6 +10,7 @@ logs how long it lasted: a few lines per outage, however many queries failed mea
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ import asyncpg
 
 from db.errors import DatabaseUnavailable
 
-__all__ = ["OutageLog", "WatchedPool", "is_unavailable"]
+__all__ = ["OutageLog", "WatchedPool", "describe_failure", "is_unavailable"]
 
 logger = logging.getLogger("db.postgres")
 
@@ -44,6 +45,18 @@ def is_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def describe_failure(exc: BaseException) -> str:
+    """Say in a few words why the server could not be used (for one log line)."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, socket.gaierror):
+        return f"host name not found ({exc.strerror})"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return text[:200] or type(exc).__name__
+
+
 class OutageLog:
     """One log line per kind of failure while the database is away, one when it is back."""
 
@@ -64,12 +77,10 @@ class OutageLog:
         kind = type(exc).__name__
         if kind not in self._kinds:
             self._kinds.add(kind)
-            detail = str(exc).splitlines()[0] if str(exc) else kind
             logger.error(
-                "database unreachable at %s (%s: %s); retrying until it is back",
+                "database unreachable at %s (%s); retrying until it is back",
                 self.where,
-                kind,
-                detail[:200],
+                describe_failure(exc),
             )
 
     def succeeded(self) -> None:

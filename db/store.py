@@ -43,7 +43,7 @@ def _now() -> str:
 class DatabaseOpenError(RuntimeError):
     """The database cannot be opened or migrated; the message is one line for the operator."""
 
-    def __init__(self, path: str | Path, cause: BaseException) -> None:
+    def __init__(self, path: str | Path, cause: BaseException | str) -> None:
         super().__init__(f"cannot open the database at {path}: {cause}")
 
 
