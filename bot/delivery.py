@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Protocol
 
-from db.errors import DatabaseUnavailable
+from db.errors import DatabaseUnavailable, retry_while_unavailable
 from db.protocol import DeliveryStorage, DueSubscriber
 from faq.channel import Outcome, Sender
 from faq.course import Course
@@ -211,6 +211,12 @@ async def run_round(
     return report
 
 
+async def until_stored(write: Callable[[], Awaitable[object]]) -> None:
+    """Record a lesson already sent, waiting out an outage of the database (up to
+    ``RECORD_PATIENCE``): unrecorded, it would go out again in the next round."""
+    await retry_while_unavailable(write, RECORD_PATIENCE)
+
+
 async def _settle(tasks: set[asyncio.Task[None]], timeout: float) -> None:
     """Wait up to ``timeout`` for the round's in-flight deliveries; cancel the rest."""
     if not tasks:
@@ -261,22 +267,3 @@ async def keep_alive(store: RoundRegistry, round_id: str) -> None:
             continue
         except Exception as exc:  # the round goes on; a missed beat only risks a takeover
             logger.warning("heartbeat failed: %s", exc)
-
-
-async def until_stored(write: Callable[[], Awaitable[object]]) -> None:
-    """Write the record of a message already sent, waiting out an outage of the database.
-
-    Unrecorded, the lesson would go out again in the next round; so the write is retried
-    (every 0.5 s to 2 s) while the database is away, for up to ``RECORD_PATIENCE`` seconds.
-    """
-    deadline = time.monotonic() + RECORD_PATIENCE
-    delay = 0.5
-    while True:
-        try:
-            await write()
-            return
-        except DatabaseUnavailable:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)

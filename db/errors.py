@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["DatabaseUnavailable"]
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+__all__ = ["DatabaseUnavailable", "retry_while_unavailable"]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -12,3 +16,24 @@ class DatabaseUnavailable(RuntimeError):
     outage (once per kind of failure), so a caller that waits and tries again need not log it
     again; what was not stored was not acknowledged and is retried.
     """
+
+
+async def retry_while_unavailable(
+    write: Callable[[], Awaitable[object]], patience: float = 300.0
+) -> None:
+    """Run ``write``, trying again (every 0.5 s to 2 s) while the database is away.
+
+    For the record of something already done outside the database (a message sent): left
+    unwritten, it would be done again. Gives up (raises) after ``patience`` seconds.
+    """
+    deadline = time.monotonic() + patience
+    delay = 0.5
+    while True:
+        try:
+            await write()
+            return
+        except DatabaseUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)

@@ -1,11 +1,13 @@
 """PostgreSQL goes away under a running ``python main.py serve`` and comes back.
 
-A real server process polls the fake Bot API, a lesson round is running, and the throwaway
+A real server process polls the fake Bot API and takes Messenger webhooks from the fake
+Graph API's side, a lesson round is running, and the throwaway
 cluster is stopped with ``pg_ctl stop -m fast`` (a restart or fail-over of the database),
 then started again on the same port. Users write while it is away. The process must stay
 up, say so in a few log lines (one per kind of failure, not one per query), answer 503 on
 ``/healthz`` while the database is away and 200 after, answer every update sent meanwhile
-once it is back (Telegram keeps what was not acknowledged), answer nothing twice, and finish
+once it is back (Telegram keeps what was not acknowledged; a Messenger webhook answered 500
+is delivered again, as Meta does), answer nothing twice, and finish
 the interrupted round with exactly one lesson per subscriber.
 
 The outage lasts ``DB_OUTAGE_SECONDS`` (default 6: every retry path is already crossed by
@@ -28,7 +30,9 @@ import pytest
 
 from db.postgres import PostgresStore
 from faq import texts
+from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import FakeTelegram
+from tests.messenger.conftest import SECRET, VERIFY, page_body, sign
 from tests.postgres_server import (
     PASSWORD,
     Cluster,
@@ -45,6 +49,17 @@ WRITERS = [8_000 + i for i in range(8)]  # users who write while the database is
 REFERENCE = 8_500  # asks the same question while the database is up
 QUESTION = "আউটসোর্সিং কী?"
 FOLLOW_UP = "কীভাবে শুরু করব?"
+PSIDS = [f"27000000000000{i:02d}" for i in range(4)]  # Messenger users writing while away
+PSID_REFERENCE = "2700000000000099"
+PSID_IN_FLIGHT = "2700000000000098"  # writes just before the database goes
+
+
+async def post_event(url: str, psid: str, mid: str, text: str) -> int:
+    """POST one signed Messenger event as Meta does; return the status."""
+    body = page_body(psid, {"message": {"mid": mid, "text": text}})
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
+    async with httpx.AsyncClient(timeout=10) as client:
+        return (await client.post(f"{url}/messenger", content=body, headers=headers)).status_code
 
 
 @pytest.fixture
@@ -85,7 +100,8 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
     port = free_port()
     health_url = f"http://127.0.0.1:{port}/healthz"
     log_path = tmp_path / "serve.log"
-    async with FakeTelegram(latency=0.05, global_rate=30) as tg:
+    base = f"http://127.0.0.1:{port}"
+    async with FakeTelegram(latency=0.05, global_rate=30) as tg, FakeGraph(latency=0.3) as graph:
         with log_path.open("wb") as log:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -102,6 +118,10 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
                     "HOST": "127.0.0.1",
                     "PORT": str(port),
                     "PUSH_CONCURRENCY": "4",
+                    "MESSENGER_PAGE_ACCESS_TOKEN": graph.token,
+                    "MESSENGER_APP_SECRET": SECRET,
+                    "MESSENGER_VERIFY_TOKEN": VERIFY,
+                    "MESSENGER_GRAPH_URL": graph.base_url,
                 },
                 stdout=log,
                 stderr=log,
@@ -109,11 +129,19 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
         try:
             assert (await wait_http(health_url)).status_code == 200
             tg.message(REFERENCE, QUESTION)
+            for psid in [PSID_REFERENCE, PSID_IN_FLIGHT, *PSIDS]:
+                graph.user_wrote(psid)
+            assert await post_event(base, PSID_REFERENCE, "m_ref", QUESTION) == 200
             await tg.wait_for(lambda t: len(lessons(t)) >= 20, timeout=30)
             await tg.wait_for(lambda t: len(t.sent(REFERENCE)) >= 1, timeout=10)
-            await asyncio.sleep(1.0)  # the reference's whole answer, nothing in flight
+            await graph.wait_for(lambda g: len(g.texts(PSID_REFERENCE)) >= 1, timeout=10)
+            await asyncio.sleep(1.5)  # the references' whole answers, nothing in flight
             per_question = len(replies(tg, REFERENCE))
+            per_event = len(graph.texts(PSID_REFERENCE))
 
+            # stored and being answered (the Graph API is slow) when the database goes
+            assert await post_event(base, PSID_IN_FLIGHT, "m_flight", QUESTION) == 200
+            await asyncio.sleep(0.1)
             lessons_when_stopped = len(lessons(tg))
             cluster.stop("fast")  # mid-round: lessons are being sent
             away_at = time.monotonic()
@@ -122,6 +150,8 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
             for user in WRITERS:
                 tg.message(user, QUESTION)
                 tg.message(user, FOLLOW_UP)
+            for i, psid in enumerate(PSIDS):  # not stored: 500, and Meta delivers again later
+                assert await post_event(base, psid, f"m_away_{i}", QUESTION) == 500
             await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - away_at)))
             assert proc.returncode is None, "serve exited while the database was away"
             assert await health(health_url) == 503
@@ -133,8 +163,14 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
             cluster.start()
             back_at = time.monotonic()
             healthy_after = await wait_health(health_url, 200, timeout=30)
+            for i, psid in enumerate(PSIDS):  # Meta's redelivery
+                assert await post_event(base, psid, f"m_away_{i}", QUESTION) == 200
             await tg.wait_for(
                 lambda t: all(len(t.sent(u)) >= 2 * per_question for u in WRITERS), timeout=40
+            )
+            await graph.wait_for(
+                lambda g: all(len(g.texts(p)) >= per_event for p in [*PSIDS, PSID_IN_FLIGHT]),
+                timeout=40,
             )
             backlog_after = time.monotonic() - back_at
             await tg.wait_for(lambda t: set(lessons(t)) == set(SUBSCRIBERS), timeout=60)
@@ -161,6 +197,9 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
         assert len(answer) == 2 * per_question, (user, answer)
         assert answer[:per_question] == replies(tg, REFERENCE)
     assert not any(texts.ERROR in m["text"] for m in tg.sent())
+    for psid in [*PSIDS, PSID_IN_FLIGHT]:  # each Messenger event answered exactly once
+        assert graph.texts(psid) == graph.texts(PSID_REFERENCE), psid
+    assert graph.rejected == []
     store = await PostgresStore.open(url)
     try:
         today = datetime.now(ZoneInfo("Asia/Dhaka")).date()
