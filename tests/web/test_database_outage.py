@@ -1,14 +1,14 @@
 """PostgreSQL goes away under a running ``python main.py serve`` and comes back.
 
-A real server process polls the fake Bot API and takes Messenger webhooks from the fake
-Graph API's side, a lesson round is running, and the throwaway
-cluster is stopped with ``pg_ctl stop -m fast`` (a restart or fail-over of the database),
-then started again on the same port. Users write while it is away. The process must stay
-up, say so in a few log lines (one per kind of failure, not one per query), answer 503 on
-``/healthz`` while the database is away and 200 after, answer every update sent meanwhile
-once it is back (Telegram keeps what was not acknowledged; a Messenger webhook answered 500
-is delivered again, as Meta does), answer nothing twice, and finish
-the interrupted round with exactly one lesson per subscriber.
+A real server process gets Telegram's updates from the fake Bot API (long polling, or its
+webhook, which the fake retries after a 503) and Messenger events posted as Meta does; a
+lesson round is running; then the throwaway cluster is stopped with ``pg_ctl stop -m fast``
+(a restart or fail-over of the database) and started again on the same port. Users write
+while it is away. The process must stay up, say so in a few log lines (one per kind of
+failure, not one per query), answer 503 on ``/healthz`` while the database is away and 200
+after, answer every update sent meanwhile once it is back (Telegram keeps what was not
+acknowledged; a Messenger webhook answered 500 is delivered again, as Meta does), answer
+nothing twice, and finish the interrupted round with exactly one lesson per subscriber.
 
 The outage lasts ``DB_OUTAGE_SECONDS`` (default 6: every retry path is already crossed by
 then; the README's figures come from a run with 20).
@@ -90,8 +90,9 @@ def replies(tg: FakeTelegram, chat: int) -> list[str]:
     return [m["text"] for m in tg.sent(chat)]
 
 
+@pytest.mark.parametrize("telegram", ["polling", "webhook"])
 async def test_database_away_and_back_loses_and_doubles_nothing(
-    cluster: Cluster, tmp_path: Path
+    cluster: Cluster, tmp_path: Path, telegram: str
 ) -> None:
     url = create_database(cluster.url, "bot")
     store = await PostgresStore.open(url)
@@ -101,6 +102,11 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
     health_url = f"http://127.0.0.1:{port}/healthz"
     log_path = tmp_path / "serve.log"
     base = f"http://127.0.0.1:{port}"
+    webhook = (
+        {"WEBHOOK_BASE_URL": base, "TELEGRAM_WEBHOOK_SECRET": "outage-test-secret-0123456789"}
+        if telegram == "webhook"
+        else {}
+    )
     async with FakeTelegram(latency=0.05, global_rate=30) as tg, FakeGraph(latency=0.3) as graph:
         with log_path.open("wb") as log:
             proc = await asyncio.create_subprocess_exec(
@@ -122,6 +128,7 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
                     "MESSENGER_APP_SECRET": SECRET,
                     "MESSENGER_VERIFY_TOKEN": VERIFY,
                     "MESSENGER_GRAPH_URL": graph.base_url,
+                    **webhook,
                 },
                 stdout=log,
                 stderr=log,
@@ -184,8 +191,8 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
             print(log_path.read_text(errors="replace")[-6000:])
     log_text = log_path.read_text(errors="replace")
     print(
-        f"\noutage {OUTAGE_SECONDS:.0f}s: /healthz 200 {healthy_after:.1f}s after the database"
-        f" came back; backlog answered after {backlog_after:.1f}s;"
+        f"\n{telegram}, outage {OUTAGE_SECONDS:.0f}s: /healthz 200 {healthy_after:.1f}s"
+        f" after the database came back; backlog answered after {backlog_after:.1f}s;"
         f" round finished after {round_after:.1f}s"
     )
     assert proc.returncode == 0, log_text
