@@ -11,6 +11,10 @@ Writes are grouped: updates arriving while the inbox is busy are stored together
 transaction (and queued in the order they arrived), and done marks are written a few at a
 time in the background, so the database is not a serial bottleneck under load.
 
+An update whose handler failed because the database went away (stored before, handled
+during the outage) is not marked done: it is held (``defer``) and queued again, in order,
+once the database answers (looked at every ``REDO_WAIT`` seconds).
+
 What remains possible: a reply sent just before a SIGKILL, whose update was not yet marked
 done (in flight, or its done mark not yet written), is sent again at replay; a sendMessage
 answered after the read timeout is retried and may show twice.
@@ -42,6 +46,7 @@ REPLAY_LIMIT = 100_000
 KEEP_DONE_DAYS = 2.0
 PRUNE_EVERY = 3600.0  # seconds
 FLUSH_WAIT = 5.0  # seconds shutdown waits for done marks
+REDO_WAIT = 2.0  # seconds between looks at the database while updates wait for it
 MARK_RETRY = 1.0  # seconds between tries to write done marks while the database is away
 
 
@@ -72,6 +77,8 @@ class TelegramIntake:
         self._to_mark: list[str] = []
         self._marking: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
+        self._deferred: dict[int, Update] = {}
+        self._redoing: asyncio.Task[None] | None = None
 
     async def accept(self, raw: dict[str, Any]) -> Accepted:
         """Store one raw update (a JSON object) and queue it unless it is a repeat.
@@ -150,8 +157,26 @@ class TelegramIntake:
 
     async def done(self, update: object) -> None:
         """Mark an update handled (called once its handler has finished)."""
-        if isinstance(update, Update):
+        if isinstance(update, Update) and update.update_id not in self._deferred:
             self._mark(str(update.update_id))
+
+    def defer(self, update: Update) -> None:
+        """Hold an update that failed for want of the database; run it again once it is back."""
+        self._deferred[update.update_id] = update
+        if self._redoing is None or self._redoing.done():
+            self._redoing = asyncio.create_task(self._redo())
+
+    async def _redo(self) -> None:
+        while self._deferred:
+            await asyncio.sleep(REDO_WAIT)
+            try:
+                await self.inbox.inbox_pending(CHANNEL, 1)  # does the database answer?
+            except Exception:
+                continue
+            again, self._deferred = sorted(self._deferred.items()), {}
+            logger.info("handling %d update(s) the database outage interrupted", len(again))
+            for _, update in again:  # in update order: each chat's stay in order
+                await self.app.update_queue.put(update)
 
     async def flush(self) -> None:
         """Write the done marks still waiting (at shutdown; a few seconds at most)."""

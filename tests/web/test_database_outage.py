@@ -223,3 +223,38 @@ async def test_database_away_and_back_loses_and_doubles_nothing(
     assert 1 <= len(away) <= 4, log_text
     assert len(back) == 1, log_text
     assert len(lines) <= 12, log_text  # no flood: a line per failure kind, not per query
+
+
+async def test_an_update_stored_before_the_outage_is_answered_after_it(cluster: Cluster) -> None:
+    """Stored while the database was up, handled while it was away: no apology, the answer
+    once it is back. The first update's reply is slow to send (the fake's 1 s latency), so
+    the chat's second update is stored and waits behind it when the database goes."""
+    from bot.telegram_bot import TelegramRuntime
+    from tests.telegram.conftest import settings_for
+
+    url = create_database(cluster.url, "bot")
+    user = 8_900
+    async with FakeTelegram(latency=1.0) as tg:
+        runtime = await TelegramRuntime.open(settings_for(tg, url), schedule=False)
+        assert await runtime.start(poll_timeout=1)
+        store = runtime.services.store
+        try:
+            tg.message(user, "/help")
+            tg.message(user, "/help")
+            for _ in range(100):  # both stored, neither answered yet
+                if len(await store.inbox_pending("telegram")) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(await store.inbox_pending("telegram")) == 2
+            cluster.stop("fast")
+            await tg.wait_for(lambda t: len(t.sent(user)) >= 1, timeout=10)
+            await asyncio.sleep(3.0)  # the second one has met the outage by now
+            assert len(tg.sent(user)) == 1
+            cluster.start()
+            await tg.wait_for(lambda t: len(t.sent(user)) >= 2, timeout=20)
+            await asyncio.sleep(2.0)
+        finally:
+            await runtime.stop()
+    answers = [m["text"] for m in tg.sent(user)]
+    assert len(answers) == 2 and answers[0] == answers[1], answers
+    assert texts.ERROR not in answers
