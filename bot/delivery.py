@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Protocol
 
-from db.errors import DatabaseUnavailable, retry_while_unavailable
-from db.protocol import DeliveryStorage, DueSubscriber
+from db.errors import DatabaseUnavailable, LeadershipLost, retry_while_unavailable
+from db.protocol import DeliveryStorage, DueSubscriber, Lease
 from faq.channel import Outcome, Sender
 from faq.course import Course
 
@@ -105,8 +105,13 @@ async def run_round(
     rate: float = 28.0,
     concurrency: int = 8,
     max_attempts: int = 4,
+    lease: Lease | None = None,
 ) -> RoundReport:
-    """Send today's lesson to every subscriber due at ``hour`` (None: everyone due)."""
+    """Send today's lesson to every subscriber due at ``hour`` (None: everyone due).
+
+    With a ``lease`` (the round leadership), the round stops claiming once it is lost
+    (raising LeadershipLost): another process may be leading by then.
+    """
     started = time.monotonic()
     report = RoundReport()
     round_id = uuid.uuid4().hex
@@ -166,6 +171,9 @@ async def run_round(
 
     async def dispatch(candidates: list[DueSubscriber]) -> None:
         for sub in candidates:
+            if lease is not None and lease.lost:
+                logger.warning("delivery round %s stopped: its lock's session was lost", round_id)
+                raise LeadershipLost("the round's lock went with its database session")
             send = senders.get(sub.channel)
             if send is None:
                 report.no_channel += 1

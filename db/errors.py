@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-__all__ = ["DatabaseUnavailable", "retry_while_unavailable"]
+__all__ = ["DatabaseUnavailable", "LeadershipLost", "retry_while_unavailable"]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -16,6 +16,10 @@ class DatabaseUnavailable(RuntimeError):
     outage (once per kind of failure), so a caller that waits and tries again need not log it
     again; what was not stored was not acknowledged and is retried.
     """
+
+
+class LeadershipLost(DatabaseUnavailable):
+    """A delivery round's lock went with its database session: the round stops sending."""
 
 
 async def retry_while_unavailable(

@@ -32,7 +32,7 @@ from db.admin_types import (
 )
 from db.errors import DatabaseUnavailable
 from db.pg_pool import WatchedPool, describe_failure, is_unavailable
-from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
+from db.protocol import DueSubscriber, Lease, Progress, Subscription, UnansweredQuestion
 from db.store import (
     DatabaseOpenError,
     _audience_sql,
@@ -541,12 +541,14 @@ class PostgresStore:
     # -- delivery rounds --------------------------------------------------------------------
 
     @asynccontextmanager
-    async def round_leadership(self) -> AsyncIterator[bool]:
+    async def round_leadership(self) -> AsyncIterator[Lease]:
         """Hold a session advisory lock while inside (released at once if the process dies).
 
         The lock lives on a connection of its own, outside the pool: held for the whole
         round, a pooled one would leave the round's own queries one connection short (with
-        ``DATABASE_POOL_SIZE=1``, none). Only taking the lock is watched for outages.
+        ``DATABASE_POOL_SIZE=1``, none). Only taking the lock is watched for outages. The
+        lease is lost when that connection is (the server restarted, the network cut it):
+        the server has dropped the lock, and another replica may take it.
         """
         try:
             conn = await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT)
@@ -561,7 +563,7 @@ class PostgresStore:
                 if outage := self._pool.unavailable(exc):
                     raise outage from exc
                 raise
-            yield held
+            yield Lease(held, alive=lambda: not conn.is_closed())
         finally:
             # closing the session releases the lock (a lost session holds none)
             with contextlib.suppress(*_LOST):

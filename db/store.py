@@ -27,7 +27,7 @@ from db.admin_types import (
     ReviewCandidate,
     TopicStats,
 )
-from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
+from db.protocol import DueSubscriber, Lease, Progress, Subscription, UnansweredQuestion
 from db.tables import TABLES
 
 __all__ = ["MIGRATIONS_DIR", "DatabaseOpenError", "Store"]
@@ -509,13 +509,13 @@ class Store:
     # -- delivery rounds --------------------------------------------------------------------
 
     @asynccontextmanager
-    async def round_leadership(self) -> AsyncIterator[bool]:
+    async def round_leadership(self) -> AsyncIterator[Lease]:
         """Always granted: SQLite serves the processes of one host.
 
         Claims keep concurrent rounds from sending twice; several processes would each pace
         at the full rate, so run one bot process per SQLite file.
         """
-        yield True
+        yield Lease(True)
 
     async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
         """Register a delivery round, its owner and its first heartbeat."""
