@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from db.errors import DatabaseUnavailable
+from db.errors import DatabaseUnavailable, LeadershipLost
 
 __all__ = ["FOLLOWER_SECONDS", "RETRY_SECONDS", "TICK_SECONDS", "Scheduler"]
 
@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
 FOLLOWER_SECONDS = 5.0  # another process runs the round: look again soon, to take over
 RETRY_SECONDS = 5.0  # a round failed (e.g. the database was away): try again soon
+LEASE_RETRY_SECONDS = 0.5  # a round lost its lock with its session: the database is back
 
 
 class Scheduler:
@@ -65,6 +66,8 @@ class Scheduler:
                 failures = 0
             except asyncio.CancelledError:
                 raise
+            except LeadershipLost:  # the database is back, the lock was not: compete again now
+                wait = min(self._retry_interval, LEASE_RETRY_SECONDS)
             except DatabaseUnavailable:  # the store has said so; the round resumes after it
                 wait = self._retry_interval
             except Exception:
