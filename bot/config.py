@@ -103,6 +103,7 @@ class Settings:
     webhook_max_connections: int = 40
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = 10
+    database_connect_wait: float = 30.0  # seconds start-up waits for an unreachable server
     messenger: MessengerSettings | None = None
 
     @classmethod
@@ -155,6 +156,7 @@ class Settings:
             port=_int(env, "PORT", 8080, 1, 65535),
             database_url=database_url,
             database_pool_size=_int(env, "DATABASE_POOL_SIZE", 10, 1, 200),
+            database_connect_wait=float(_int(env, "DATABASE_CONNECT_WAIT", 30, 0, 3600)),
             **_webhook(env),
             messenger=MessengerSettings.from_env(env),
         )

@@ -23,12 +23,13 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Protocol
 
-from db.protocol import DeliveryStorage, DueSubscriber
+from db.errors import DatabaseUnavailable, LeadershipLost, retry_while_unavailable
+from db.protocol import DeliveryStorage, DueSubscriber, Lease
 from faq.channel import Outcome, Sender
 from faq.course import Course
 
@@ -39,11 +40,14 @@ __all__ = [
     "forget_dead_local_rounds",
     "keep_alive",
     "run_round",
+    "until_stored",
 ]
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
+STOP_GRACE = 3.0  # seconds in-flight lessons get to be recorded when the process stops
+RECORD_PATIENCE = 300.0  # seconds a sent lesson's record waits for the database to come back
 STALE_AFTER = 10.0  # a round silent this long is taken for dead and its claims are freed
 BATCH = 500
 
@@ -101,8 +105,13 @@ async def run_round(
     rate: float = 28.0,
     concurrency: int = 8,
     max_attempts: int = 4,
+    lease: Lease | None = None,
 ) -> RoundReport:
-    """Send today's lesson to every subscriber due at ``hour`` (None: everyone due)."""
+    """Send today's lesson to every subscriber due at ``hour`` (None: everyone due).
+
+    With a ``lease`` (the round leadership), the round stops claiming once it is lost
+    (raising LeadershipLost): another process may be leading by then.
+    """
     started = time.monotonic()
     report = RoundReport()
     round_id = uuid.uuid4().hex
@@ -126,10 +135,12 @@ async def run_round(
                 outcome = result.outcome
                 if outcome is Outcome.SENT:
                     if finished:
-                        await store.finish_course(sub.user_id, today)
+                        await until_stored(lambda: store.finish_course(sub.user_id, today))
                         report.finished_course += 1
                     else:
-                        await store.record_delivery(sub.user_id, sub.next_day, today, "push")
+                        await until_stored(
+                            lambda: store.record_delivery(sub.user_id, sub.next_day, today, "push")
+                        )
                     report.sent += 1
                     return
                 if outcome is Outcome.RETRY and result.retry_after is not None:
@@ -160,6 +171,9 @@ async def run_round(
 
     async def dispatch(candidates: list[DueSubscriber]) -> None:
         for sub in candidates:
+            if lease is not None and lease.lost:
+                logger.warning("delivery round %s stopped: its lock's session was lost", round_id)
+                raise LeadershipLost("the round's lock went with its database session")
             send = senders.get(sub.channel)
             if send is None:
                 report.no_channel += 1
@@ -191,12 +205,36 @@ async def run_round(
             if tasks:
                 await asyncio.gather(*list(tasks))
         report.deferred = len(deferred)
+    except asyncio.CancelledError:  # the process is stopping: in-flight sends get a moment
+        await _settle(tasks, STOP_GRACE)
+        raise
+    except BaseException:  # e.g. the database went away: let the sent lessons be recorded
+        await _settle(tasks, RECORD_PATIENCE + 10)
+        raise
     finally:
         beat.cancel()
         await store.finish_round(round_id)
     report.seconds = round(time.monotonic() - started, 3)
     logger.info("delivery round: %s", report.as_dict())
     return report
+
+
+async def until_stored(write: Callable[[], Awaitable[object]]) -> None:
+    """Record a lesson already sent, waiting out an outage of the database (up to
+    ``RECORD_PATIENCE``): unrecorded, it would go out again in the next round."""
+    await retry_while_unavailable(write, RECORD_PATIENCE)
+
+
+async def _settle(tasks: set[asyncio.Task[None]], timeout: float) -> None:
+    """Wait up to ``timeout`` for the round's in-flight deliveries; cancel the rest."""
+    if not tasks:
+        return
+    done, late = await asyncio.wait(list(tasks), timeout=timeout)
+    for task in late:
+        task.cancel()
+    for task in done:  # retrieved, or asyncio logs each failure again at exit
+        if not task.cancelled() and task.exception() is not None:
+            logger.debug("delivery interrupted: %s", task.exception())
 
 
 class RoundRegistry(Protocol):
@@ -233,5 +271,7 @@ async def keep_alive(store: RoundRegistry, round_id: str) -> None:
         await asyncio.sleep(HEARTBEAT_SECONDS)
         try:
             await store.heartbeat(round_id, time.time())
+        except DatabaseUnavailable:  # logged by the store; the beat resumes when it is back
+            continue
         except Exception as exc:  # the round goes on; a missed beat only risks a takeover
             logger.warning("heartbeat failed: %s", exc)

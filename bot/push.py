@@ -42,6 +42,7 @@ async def lesson_round(
             None if everyone_due else now.hour,
             rate=settings.push_rate,
             concurrency=settings.push_concurrency,
+            lease=leading,
         )
 
 

@@ -66,7 +66,11 @@ async def open_storage(settings: Settings) -> Storage:
     if is_postgres(settings.database_url):
         from db.postgres import PostgresStore
 
-        return await PostgresStore.open(settings.database_url, settings.database_pool_size)
+        return await PostgresStore.open(
+            settings.database_url,
+            settings.database_pool_size,
+            connect_wait=settings.database_connect_wait,
+        )
     return await Store.open(settings.database_path)
 
 

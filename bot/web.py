@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.scheduling import Scheduler
 from bot.services import Services
+from db.errors import DatabaseUnavailable
 from faq.channel import Sender
 from handlers.metrics import REGISTRY
 
@@ -71,6 +72,8 @@ def build_web_app(
     async def healthz(request: Request) -> Response:
         try:
             await asyncio.wait_for(services.store.schema_version(), HEALTH_TIMEOUT)
+        except DatabaseUnavailable:  # the store logs outages, once per kind: not per probe
+            return JSONResponse({"status": "unhealthy", "database": "unreachable"}, 503)
         except Exception as exc:  # any failure of the database makes the process unhealthy
             logger.warning("health check: database unreachable: %s", exc)
             return JSONResponse({"status": "unhealthy", "database": "unreachable"}, 503)

@@ -10,7 +10,9 @@ pgbouncer in transaction mode set ``statement_cache_size=0`` (see README).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -28,7 +30,9 @@ from db.admin_types import (
     ReviewCandidate,
     TopicStats,
 )
-from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
+from db.errors import DatabaseUnavailable
+from db.pg_pool import WatchedPool, describe_failure, is_unavailable
+from db.protocol import DueSubscriber, Lease, Progress, Subscription, UnansweredQuestion
 from db.store import (
     DatabaseOpenError,
     _audience_sql,
@@ -48,33 +52,78 @@ PG_MIGRATIONS_DIR = Path(__file__).with_name("migrations") / "postgres"
 _MIGRATION_LOCK = 7_405_113  # advisory lock id: one migrating process at a time
 _ROUND_LOCK = 7_405_114  # advisory lock id: one delivery round at a time across replicas
 _TABLES = frozenset(TABLES)
+CONNECT_TIMEOUT = 10.0  # seconds to open one connection (asyncpg's default is 60)
+_LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+async def _wait_for_server(dsn: str, where: str, patience: float) -> None:
+    """Open and close one connection, retrying while the server cannot be reached."""
+    deadline = time.monotonic() + patience
+    delay = 1.0
+    while True:
+        try:
+            conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
+        except Exception as exc:
+            left = deadline - time.monotonic()
+            if not is_unavailable(exc) or left <= 0:
+                raise DatabaseOpenError(where, describe_failure(exc)) from None
+            wait = min(delay, left)
+            logger.warning(
+                "database not reachable at %s (%s); trying again in %.0f s",
+                where,
+                describe_failure(exc),
+                wait,
+            )
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, 10.0)
+            continue
+        await conn.close()
+        return
 
 
 class PostgresStore:
     """PostgreSQL storage. Open with ``await PostgresStore.open(url)``; close with ``close()``."""
 
     def __init__(self, pool: asyncpg.Pool, url: str = "") -> None:
-        self._pool = pool
+        self._pool = WatchedPool(pool, redact_url(url))
         self.url = url
+        self._dsn = _dsn(url)
 
     @classmethod
-    async def open(cls, url: str, pool_size: int = 10) -> PostgresStore:
-        """Connect a pool to the database and apply pending migrations."""
+    async def open(cls, url: str, pool_size: int = 10, connect_wait: float = 0.0) -> PostgresStore:
+        """Connect a pool to the database and apply pending migrations.
+
+        A server that cannot be reached (refused, starting up, unknown host) is tried again
+        for up to ``connect_wait`` seconds, one log line per attempt; a wrong password or a
+        missing database fails at once. Either way the failure is a DatabaseOpenError.
+        """
+        where = redact_url(url)
+        await _wait_for_server(_dsn(url), where, connect_wait)
         try:
             pool = await asyncpg.create_pool(
-                url.replace("postgres://", "postgresql://", 1),
-                min_size=1,
+                _dsn(url),
+                # no floor: asyncpg would try to restore it in the background, logging a
+                # traceback each time while the server is away
+                min_size=0,
                 max_size=pool_size,
                 command_timeout=30,
+                timeout=CONNECT_TIMEOUT,
             )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise DatabaseOpenError(redact_url(url), exc) from None
+        except Exception as exc:
+            raise DatabaseOpenError(where, exc) from None
         store = cls(pool, url)
         try:
             await store.migrate()
+        except DatabaseUnavailable as exc:
+            await pool.close()
+            raise DatabaseOpenError(where, describe_failure(exc.__cause__ or exc)) from None
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             await pool.close()
-            raise DatabaseOpenError(redact_url(url), exc) from None
+            raise DatabaseOpenError(where, exc) from None
         except BaseException:
             await pool.close()
             raise
@@ -85,7 +134,7 @@ class PostgresStore:
         await self._pool.close()
 
     async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return list(await self._pool.fetch(sql, *args))
+        return await self._pool.fetch(sql, *args)
 
     async def _fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         return await self._pool.fetchrow(sql, *args)
@@ -492,15 +541,35 @@ class PostgresStore:
     # -- delivery rounds --------------------------------------------------------------------
 
     @asynccontextmanager
-    async def round_leadership(self) -> AsyncIterator[bool]:
-        """Hold a session advisory lock while inside (released at once if the process dies)."""
-        async with self._pool.acquire() as conn:
-            held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", _ROUND_LOCK))
+    async def round_leadership(self) -> AsyncIterator[Lease]:
+        """Hold a session advisory lock while inside (released at once if the process dies).
+
+        The lock lives on a connection of its own, outside the pool: held for the whole
+        round, a pooled one would leave the round's own queries one connection short (with
+        ``DATABASE_POOL_SIZE=1``, none). Only taking the lock is watched for outages. The
+        lease is lost when that connection is (the server restarted, the network cut it):
+        the server has dropped the lock, and another replica may take it.
+        """
+        try:
+            conn = await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT)
+        except Exception as exc:
+            if outage := self._pool.unavailable(exc):
+                raise outage from exc
+            raise
+        try:
             try:
-                yield held
-            finally:
-                if held:
-                    await conn.execute("SELECT pg_advisory_unlock($1)", _ROUND_LOCK)
+                held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", _ROUND_LOCK))
+            except Exception as exc:
+                if outage := self._pool.unavailable(exc):
+                    raise outage from exc
+                raise
+            yield Lease(held, alive=lambda: not conn.is_closed())
+        finally:
+            # closing the session releases the lock (a lost session holds none)
+            with contextlib.suppress(*_LOST):
+                await asyncio.wait_for(conn.close(), CONNECT_TIMEOUT)
+            if not conn.is_closed():
+                conn.terminate()
 
     async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
         """Register a delivery round, its owner and its first heartbeat."""

@@ -8,6 +8,7 @@ Users are identified inside storage by an internal integer id; channels know the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +21,7 @@ __all__ = [
     "DeliveryStorage",
     "DueSubscriber",
     "InboxStorage",
+    "Lease",
     "Progress",
     "Storage",
     "Subscription",
@@ -157,11 +159,33 @@ class ConversationStorage(Protocol):
         ...
 
 
+class Lease:
+    """The right to run a delivery round, as ``round_leadership`` yields it: true if held.
+
+    ``lost`` becomes true when the hold ended underneath its holder (with PostgreSQL, the
+    session holding the lock was cut: the server restarted or the connection dropped).
+    Another process may lead by then, so the round must stop claiming and sending.
+    """
+
+    def __init__(self, held: bool, alive: Callable[[], bool] | None = None) -> None:
+        self.held = held
+        self._alive = alive
+
+    def __bool__(self) -> bool:
+        return self.held
+
+    @property
+    def lost(self) -> bool:
+        """Tell whether a lease that was held is no longer."""
+        return self.held and self._alive is not None and not self._alive()
+
+
 class DeliveryStorage(Protocol):
     """Queries of the daily-lesson delivery rounds (claims survive crashes and replicas)."""
 
-    def round_leadership(self) -> AbstractAsyncContextManager[bool]:
-        """Hold the right to run a delivery round while inside; yields False if another holds it.
+    def round_leadership(self) -> AbstractAsyncContextManager[Lease]:
+        """Hold the right to run a delivery round while inside; the lease is false if another
+        holds it.
 
         One round at a time per database keeps the channels' per-bot rate shared by all
         processes instead of multiplied; a process that dies loses the right at once.

@@ -28,7 +28,7 @@ from db.admin_types import (
     TopicStats,
 )
 from db.group_commit import GroupCommit, inline_connection
-from db.protocol import DueSubscriber, Progress, Subscription, UnansweredQuestion
+from db.protocol import DueSubscriber, Lease, Progress, Subscription, UnansweredQuestion
 from db.tables import TABLES
 
 __all__ = ["MIGRATIONS_DIR", "DatabaseOpenError", "Store"]
@@ -44,7 +44,7 @@ def _now() -> str:
 class DatabaseOpenError(RuntimeError):
     """The database cannot be opened or migrated; the message is one line for the operator."""
 
-    def __init__(self, path: str | Path, cause: BaseException) -> None:
+    def __init__(self, path: str | Path, cause: BaseException | str) -> None:
         super().__init__(f"cannot open the database at {path}: {cause}")
 
 
@@ -523,13 +523,13 @@ class Store:
     # -- delivery rounds --------------------------------------------------------------------
 
     @asynccontextmanager
-    async def round_leadership(self) -> AsyncIterator[bool]:
+    async def round_leadership(self) -> AsyncIterator[Lease]:
         """Always granted: SQLite serves the processes of one host.
 
         Claims keep concurrent rounds from sending twice; several processes would each pace
         at the full rate, so run one bot process per SQLite file.
         """
-        yield True
+        yield Lease(True)
 
     async def start_round(self, round_id: str, now: float, host: str = "", pid: int = 0) -> None:
         """Register a delivery round, its owner and its first heartbeat."""

@@ -15,9 +15,17 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PASSWORD", "create_database", "find_bin_dir", "postgres_cluster"]
+__all__ = [
+    "PASSWORD",
+    "Cluster",
+    "create_database",
+    "find_bin_dir",
+    "postgres_cluster",
+    "throwaway_cluster",
+]
 
 PASSWORD = "test-password-1"
 
@@ -52,9 +60,45 @@ def _as_postgres(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
+@dataclass
+class Cluster:
+    """A running throwaway cluster that a test may stop and start again on the same port."""
+
+    url: str  # of the ``postgres`` database
+    bin_dir: Path
+    folder: Path
+
+    @property
+    def data(self) -> Path:
+        return self.folder / "data"
+
+    def stop(self, mode: str = "fast") -> None:
+        """``pg_ctl stop -m <mode>``: the server is gone, its port refuses connections."""
+        self._pg_ctl("-m", mode, "stop")
+
+    def start(self) -> None:
+        """Start the server again with the options (and port) it first had."""
+        options = (self.folder / "options").read_text()
+        self._pg_ctl("-o", options, "-w", "-l", str(self.folder / "log"), "start")
+
+    def _pg_ctl(self, *args: str) -> None:
+        subprocess.run(
+            _as_postgres([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), *args]),
+            check=True,
+            capture_output=True,
+        )
+
+
 @contextmanager
 def postgres_cluster() -> Iterator[tuple[str, Path]]:
     """Start a cluster on 127.0.0.1; yield (URL of the ``postgres`` database, bin dir)."""
+    with throwaway_cluster() as cluster:
+        yield cluster.url, cluster.bin_dir
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[Cluster]:
+    """Start a cluster on 127.0.0.1 in a temporary folder; remove it all at the end."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL server binaries (initdb) not found")
@@ -85,26 +129,15 @@ def postgres_cluster() -> Iterator[tuple[str, Path]]:
         check=True,
         capture_output=True,
     )
-    options = f"-c listen_addresses=127.0.0.1 -c port={port} -k {folder} -c fsync=off"
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-w",
-                "-l",
-                str(folder / "log"),
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
+    (folder / "options").write_text(
+        f"-c listen_addresses=127.0.0.1 -c port={port} -k {folder} -c fsync=off"
     )
+    cluster = Cluster(
+        f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/postgres", bin_dir, folder
+    )
+    cluster.start()
     try:
-        yield f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/postgres", bin_dir
+        yield cluster
     finally:
         subprocess.run(
             _as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),

@@ -16,7 +16,9 @@ Workers then handle the stored events: one user's events in order, different use
 (``concurrency`` at most), and mark each done once its replies were sent. Events still
 pending at start (a crash, a stop during an outage) are handled first, and events whose
 replies could not be sent (Meta down longer than the retry time, sending halted) are tried
-again every ``RETRY_PENDING_EVERY`` seconds.
+again every ``RETRY_PENDING_EVERY`` seconds. An event cut short because the database went
+away stays pending too; then the pending events are looked at every ``OUTAGE_RETRY`` seconds
+until the database answers again (the store logs the outage, once per kind of failure).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from db.errors import DatabaseUnavailable, retry_while_unavailable
 from db.protocol import InboxStorage
 from faq import texts
 from faq.channel import Outcome, Sender
@@ -56,6 +59,7 @@ STOP_GRACE = 5.0  # seconds given to in-flight events at shutdown; the rest stay
 KEEP_DONE_DAYS = 3.0  # handled events are remembered this long (Meta redelivers within hours)
 PRUNE_EVERY = 3600.0
 RETRY_PENDING_EVERY = 60.0  # events whose replies could not be sent are tried again this often
+OUTAGE_RETRY = 2.0  # seconds between looks at the pending events while the database is away
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
@@ -86,6 +90,7 @@ class MessengerChannel:
     _busy: int = 0
     _inflight: set[str] = field(default_factory=set)  # event ids queued or being handled
     retry_pending_every: float = RETRY_PENDING_EVERY
+    _sweep_now: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def sender(self) -> Sender:
@@ -147,9 +152,15 @@ class MessengerChannel:
         """Try again, now and then, the events whose replies could not be sent (Meta down
         longer than the retry time, sending halted by a token error)."""
         while True:
-            await asyncio.sleep(self.retry_pending_every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sweep_now.wait(), self.retry_pending_every)
+            self._sweep_now.clear()
             try:
                 again = await self._queue_pending()
+            except DatabaseUnavailable:  # look again soon: answer the backlog once it is back
+                await asyncio.sleep(OUTAGE_RETRY)
+                self._sweep_now.set()
+                continue
             except Exception as exc:  # the next round tries again
                 logger.warning("messenger pending events not read: %s", exc)
                 continue
@@ -161,6 +172,8 @@ class MessengerChannel:
         while True:
             try:
                 await self.inbox.inbox_prune(KEEP_DONE_DAYS)
+            except DatabaseUnavailable:
+                pass  # logged by the store; the next hour tries again
             except Exception as exc:  # pruning is housekeeping; the next hour tries again
                 logger.warning("messenger inbox prune failed: %s", exc)
             await asyncio.sleep(PRUNE_EVERY)
@@ -234,6 +247,8 @@ class MessengerChannel:
             payload = json.dumps(event.raw, ensure_ascii=False)
             try:
                 fresh = await self.inbox.inbox_put(CHANNEL, event.event_id, payload)
+            except DatabaseUnavailable:  # logged by the store; Meta delivers again
+                return PlainTextResponse("storage unavailable", 500)
             except Exception:
                 logger.exception("messenger webhook: could not store an event; Meta will retry")
                 return PlainTextResponse("storage unavailable", 500)
@@ -278,6 +293,13 @@ class MessengerChannel:
     async def _process(self, event: Event, received: float) -> None:
         try:
             done = await self._handle(event)
+        except DatabaseUnavailable:
+            # the database went away mid-event: it stays pending and is handled again
+            # once the database is back (the sweep looks every OUTAGE_RETRY seconds)
+            inbound.labels(CHANNEL, "failed").inc()
+            self._inflight.discard(event.event_id)
+            self._sweep_now.set()
+            return
         except Exception:
             # a bug must not replay the same event forever: log it and mark it handled
             logger.exception("messenger event %s failed", event.event_id)
@@ -287,7 +309,12 @@ class MessengerChannel:
             inbound.labels(CHANNEL, "handled" if done else "failed").inc()
             reply_seconds.labels(CHANNEL).observe(time.monotonic() - received)
         if done:
-            await self.inbox.inbox_done(CHANNEL, event.event_id)
+            try:  # answered: unmarked, it would be answered again
+                await retry_while_unavailable(
+                    lambda: self.inbox.inbox_done(CHANNEL, event.event_id)
+                )
+            except DatabaseUnavailable:
+                logger.warning("messenger event %s answered but not marked done", event.event_id)
         else:
             logger.warning("messenger event %s stays pending (tried again later)", event.event_id)
         self._inflight.discard(event.event_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -19,8 +22,15 @@ __all__ = ["ALLOWED_UPDATES", "register"]
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
-def register(app: Application, handlers: TelegramHandlers) -> None:  # type: ignore[type-arg]
-    """Add every handler. Order matters: the first matching handler in a group wins."""
+def register(
+    app: Application,  # type: ignore[type-arg]
+    handlers: TelegramHandlers,
+    on_outage: Callable[[Update], None] | None = None,
+) -> None:
+    """Add every handler. Order matters: the first matching handler in a group wins.
+
+    ``on_outage`` takes the updates that failed because the database was away.
+    """
     # Edited messages and channel posts make no sense to answer; they match nothing below.
     fresh = filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(fresh & filters.COMMAND, handlers.on_command))
@@ -31,4 +41,4 @@ def register(app: Application, handlers: TelegramHandlers) -> None:  # type: ign
     app.add_handler(
         MessageHandler(fresh & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.on_other)
     )
-    app.add_error_handler(error_handler(handlers.output))
+    app.add_error_handler(error_handler(handlers.output, on_outage))

@@ -84,8 +84,8 @@ def build_application(
         flood=FloodGuard(limit=20, window=10.0),
         flood_buttons=FloodGuard(limit=60, window=10.0),
     )
-    register(app, handlers)
     intake = TelegramIntake(inbox, app)
+    register(app, handlers, on_outage=intake.defer)
     processor.on_done = intake.done
     processor.admit = handlers.admit
     poller = None

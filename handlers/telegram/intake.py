@@ -11,6 +11,10 @@ Writes are grouped: updates arriving while the inbox is busy are stored together
 transaction (and queued in the order they arrived), and done marks are written a few at a
 time in the background, so the database is not a serial bottleneck under load.
 
+An update whose handler failed because the database went away (stored before, handled
+during the outage) is not marked done: it is held (``defer``) and queued again, in order,
+once the database answers (looked at every ``REDO_WAIT`` seconds).
+
 What remains possible: a reply sent just before a SIGKILL, whose update was not yet marked
 done (in flight, or its done mark not yet written), is sent again at replay; a sendMessage
 answered after the read timeout is retried and may show twice.
@@ -28,6 +32,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from db.errors import DatabaseUnavailable
 from db.protocol import InboxStorage
 from handlers import metrics
 
@@ -40,6 +45,9 @@ REPLAY_LIMIT = 100_000
 # at random after a week without updates, so an old id must not linger for that long.
 KEEP_DONE_DAYS = 2.0
 PRUNE_EVERY = 3600.0  # seconds
+FLUSH_WAIT = 5.0  # seconds shutdown waits for done marks
+REDO_WAIT = 2.0  # seconds between looks at the database while updates wait for it
+MARK_RETRY = 1.0  # seconds between tries to write done marks while the database is away
 
 
 class Accepted(Enum):
@@ -69,6 +77,8 @@ class TelegramIntake:
         self._to_mark: list[str] = []
         self._marking: asyncio.Task[None] | None = None
         self._pruned_at = 0.0
+        self._deferred: dict[int, Update] = {}
+        self._redoing: asyncio.Task[None] | None = None
 
     async def accept(self, raw: dict[str, Any]) -> Accepted:
         """Store one raw update (a JSON object) and queue it unless it is a repeat.
@@ -94,7 +104,14 @@ class TelegramIntake:
             results.append(waiting)
         if self._to_store and (self._storing is None or self._storing.done()):
             self._storing = asyncio.create_task(self._store_waiting())
-        return [r if isinstance(r, Accepted) else await r for r in results]
+        pending = [r for r in results if not isinstance(r, Accepted)]
+        if pending:
+            await asyncio.wait(pending)
+            # read every failure (or asyncio logs each unread one), raise the first
+            failures = [exc for f in pending if (exc := f.exception()) is not None]
+            if failures:
+                raise failures[0]
+        return [r if isinstance(r, Accepted) else r.result() for r in results]
 
     async def _store_waiting(self) -> None:
         while self._to_store:
@@ -140,16 +157,42 @@ class TelegramIntake:
 
     async def done(self, update: object) -> None:
         """Mark an update handled (called once its handler has finished)."""
-        if isinstance(update, Update):
+        if isinstance(update, Update) and update.update_id not in self._deferred:
             self._mark(str(update.update_id))
 
+    def defer(self, update: Update) -> None:
+        """Hold an update that failed for want of the database; run it again once it is back."""
+        self._deferred[update.update_id] = update
+        if self._redoing is None or self._redoing.done():
+            self._redoing = asyncio.create_task(self._redo())
+
+    async def _redo(self) -> None:
+        while self._deferred:
+            await asyncio.sleep(REDO_WAIT)
+            try:
+                await self.inbox.inbox_pending(CHANNEL, 1)  # does the database answer?
+            except Exception:
+                continue
+            again, self._deferred = sorted(self._deferred.items()), {}
+            logger.info("handling %d update(s) the database outage interrupted", len(again))
+            for _, update in again:  # in update order: each chat's stay in order
+                await self.app.update_queue.put(update)
+
     async def flush(self) -> None:
-        """Write the done marks still waiting (at shutdown)."""
-        if self._marking is not None:
-            with contextlib.suppress(Exception):
-                await self._marking
+        """Write the done marks still waiting (at shutdown; a few seconds at most)."""
+        marking = self._marking
+        if marking is not None and not marking.done():
+            _done, late = await asyncio.wait({marking}, timeout=FLUSH_WAIT)
+            if late:  # the database is away: those updates are replayed at the next start
+                marking.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await marking
         if self._to_mark:
-            await self._write_marks()
+            batch, self._to_mark = self._to_mark, []
+            try:
+                await self.inbox.inbox_done_many(CHANNEL, batch)
+            except Exception as exc:
+                logger.warning("could not mark %d update(s) done: %s", len(batch), exc)
 
     def _mark(self, event_id: str) -> None:
         self._to_mark.append(event_id)
@@ -161,6 +204,9 @@ class TelegramIntake:
             batch, self._to_mark = self._to_mark, []
             try:
                 await self.inbox.inbox_done_many(CHANNEL, batch)
+            except DatabaseUnavailable:  # wait for it: an unmarked update is replayed at start
+                self._to_mark[:0] = batch
+                await asyncio.sleep(MARK_RETRY)
             except Exception as exc:  # they stay pending and are replayed: at least once
                 logger.warning("could not mark %d update(s) done: %s", len(batch), exc)
         if asyncio.get_running_loop().time() - self._pruned_at > PRUNE_EVERY:

@@ -16,12 +16,14 @@ from typing import Any
 
 import httpx
 
+from db.errors import DatabaseUnavailable
 from handlers.telegram.intake import TelegramIntake
 
 __all__ = ["Poller"]
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF = 30.0
+DATABASE_RETRY = 1.0  # while the database is away: a backlog is answered soon after it is back
 
 
 class Poller:
@@ -65,7 +67,9 @@ class Poller:
                     delay = 1.0
                 except asyncio.CancelledError:
                     raise
-                except Exception as exc:  # network, API or database: wait and try again
+                except DatabaseUnavailable:  # logged by the store; the updates stay at Telegram
+                    await asyncio.sleep(DATABASE_RETRY)  # fetched again, stored once it is back
+                except Exception as exc:  # network or API: wait and try again
                     # the exception text may hold the URL, and the URL holds the token
                     logger.warning(
                         "getUpdates failed (%s); retrying in %.0fs", _describe(exc), delay

@@ -17,6 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from db.errors import DatabaseUnavailable
 from handlers import metrics
 from handlers.telegram.intake import Accepted, TelegramIntake
 
@@ -61,6 +62,8 @@ def webhook_route(intake: TelegramIntake, secret: str, path: str = "/telegram") 
             return JSONResponse({"error": "not an update"}, 400)
         try:
             accepted = await intake.accept(raw)
+        except DatabaseUnavailable:  # logged by the store, once per outage and kind
+            return JSONResponse({"error": "unavailable"}, 503)
         except Exception as exc:  # not stored: Telegram must deliver it again
             logger.error("telegram webhook: could not store the update: %s", exc)
             return JSONResponse({"error": "unavailable"}, 503)

@@ -24,7 +24,6 @@ from bot.config import Settings
 from bot.messenger_bot import InboxConnection, build_messenger
 from bot.services import Services, open_services
 from bot.web import build_web_app
-from db.store import Store
 from handlers.messenger.webhook import MessengerChannel
 from tests.fakes.graph_api import FakeGraph, buttons_of
 
@@ -56,10 +55,11 @@ def page_body(psid: str, *events: dict[str, Any]) -> bytes:
     return json.dumps(body).encode()
 
 
-def settings_for(graph: FakeGraph, db: Path, **extra: str) -> Settings:
+def settings_for(graph: FakeGraph, db: Path | str, **extra: str) -> Settings:
+    """Settings for the fake Graph API; ``db`` is a SQLite file or a database URL."""
     return Settings.from_env(
         {
-            "DATABASE_URL": f"sqlite:///{db}",
+            "DATABASE_URL": db if isinstance(db, str) else f"sqlite:///{db}",
             "MESSENGER_PAGE_ACCESS_TOKEN": graph.token,
             "MESSENGER_APP_SECRET": SECRET,
             "MESSENGER_VERIFY_TOKEN": VERIFY,
@@ -93,10 +93,9 @@ class Messenger:
     client: httpx.AsyncClient = field(default_factory=httpx.AsyncClient)
 
     @property
-    def store(self) -> Store:
-        store = self.services.store
-        assert isinstance(store, Store)
-        return store
+    def store(self) -> Any:
+        """The running bot's storage (SQLite or PostgreSQL, with the inspection methods)."""
+        return self.services.store
 
     async def post(self, body: bytes, signature: str | None = "sign") -> httpx.Response:
         headers = {"Content-Type": "application/json"}
@@ -139,11 +138,14 @@ class Messenger:
         messages = self.graph.messages(psid)
         return {payload: title for title, payload in buttons_of(messages[-1])} if messages else {}
 
-    async def inbox(self) -> Store:
-        """The storage the webhook keeps its events in (a file of its own)."""
+    async def inbox(self) -> Any:
+        """The storage the webhook keeps its events in: with SQLite a file of its own, with
+        PostgreSQL the shared ``inbox`` table of the main database."""
         inbox = self.channel.inbox
-        assert isinstance(inbox, InboxConnection)
-        return await inbox.store()
+        if isinstance(inbox, InboxConnection):
+            return await inbox.store()
+        assert inbox is self.services.store
+        return inbox
 
     async def uid(self, psid: str) -> int:
         uid = await self.store.user_id_for("messenger", psid)
@@ -162,10 +164,18 @@ async def serve_app(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[N
     return server, task
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each Messenger test runs on SQLite and on PostgreSQL (a fresh database each)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-async def messenger(tmp_path: Path) -> AsyncIterator[Messenger]:
+async def messenger(database_url: str) -> AsyncIterator[Messenger]:
     async with FakeGraph() as graph:
-        settings = settings_for(graph, tmp_path / "bot.sqlite3")
+        settings = settings_for(graph, database_url)
         clock = Clock(settings)
         services = await open_services(settings, clock=clock)
         channel = build_messenger(settings, services)

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.messenger_bot import InboxConnection, build_messenger
+from bot.messenger_bot import build_messenger
 from faq import texts
 from faq.channel import Outcome
 from faq.replies import Reply
@@ -241,9 +241,7 @@ async def test_events_left_pending_are_answered_at_start(messenger: Messenger) -
     try:
         await m.graph.wait_for(lambda g: g.texts(PSID) == [texts.HELP])
         await restarted.idle()
-        inbox = restarted.inbox
-        assert isinstance(inbox, InboxConnection)
-        assert await inbox.inbox_pending("messenger") == []
+        assert await restarted.inbox.inbox_pending("messenger") == []
     finally:
         await restarted.stop()
 
