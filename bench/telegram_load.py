@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import random
 import socket
@@ -138,11 +139,18 @@ async def run_load(
     latencies.sort()
     handled = len(latencies)
     last_reply = max((c.time for c in tg.calls if c.method == "sendMessage"), default=start)
+    # Telegram's one message a second per chat holds a user's second update within a second
+    # of the first: those few answers trail the run and would set its end on their own
+    reply_times = sorted(t for times in replies.values() for t in times)
+    t99 = reply_times[int(len(reply_times) * 0.99) - 1] if reply_times else start
+    held = sum(1 for times in pushed.values() for a, b in itertools.pairwise(times) if b - a < 1.0)
     return {
         "offered": total,
         "offered_rate": total / offered_for,
         "handled": handled,
         "throughput": handled / max(last_reply - start, 1e-9),
+        "throughput99": 0.99 * len(reply_times) / max(t99 - start, 1e-9),
+        "held": held,
         "p50": statistics.median(latencies) if latencies else float("nan"),
         "p95": latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan"),
         "cpu_ms_per_update": (cpu_after - cpu_before) * 1000 / max(handled, 1),
@@ -223,7 +231,8 @@ def main() -> None:
         print(
             f"{label:<24} handled {r['handled']}/{r['offered']} "
             f"(offered at {r['offered_rate']:.0f}/s)  "
-            f"throughput {r['throughput']:.0f} updates/s  "
+            f"throughput {r['throughput99']:.0f} updates/s (99 % answered; all: "
+            f"{r['throughput']:.0f}/s, {r['held']} held by the per-chat limit)  "
             f"latency p50 {r['p50']:.0f} ms p95 {r['p95']:.0f} ms  "
             f"CPU {r['cpu_ms_per_update']:.2f} ms/update  peak RSS {r['peak_mb']:.0f} MB  "
             f"rejected {r['rejected']}  429s {r['too_many']}  "
