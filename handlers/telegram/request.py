@@ -81,7 +81,7 @@ class OutboundRequest(BaseRequest):
             if request_data.contains_files:
                 body = _form(request_data)
             else:
-                body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+                body = _json_body(request_data.parameters)
                 headers = _JSON
         try:
             answer = await self.pool.request(
@@ -101,6 +101,15 @@ class OutboundRequest(BaseRequest):
         return answer.status, answer.body
 
 
+def _json_body(parameters: object) -> bytes:
+    """UTF-8 JSON (Bangla stays one character a letter); ASCII escapes if a lone surrogate
+    slipped through (it cannot be UTF-8; Telegram reads the escape as U+FFFD)."""
+    try:
+        return json.dumps(parameters, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(parameters).encode()
+
+
 def _trimmed(body: bytes) -> bytes:
     """Keep only the identity of the message in a sendMessage/editMessageText answer."""
     try:
@@ -111,7 +120,8 @@ def _trimmed(body: bytes) -> bytes:
     if not isinstance(result, dict) or "message_id" not in result:
         return body  # e.g. ``true`` for an inline message's edit: left as it is
     data["result"] = {key: result[key] for key in _IDENTITY if key in result}
-    return json.dumps(data, ensure_ascii=False).encode()
+    # ASCII escapes: a name with a lone surrogate (invalid UTF-16) stays valid JSON
+    return json.dumps(data).encode()
 
 
 def _form(request_data: RequestData) -> aiohttp.FormData:
