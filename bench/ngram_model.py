@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from common import HELDOUT, HELDOUT2, HELDOUT5, load_rows
 
-Prediction = tuple[str | None, list[str], list[str]]
+Prediction = tuple[str | None, list[str], list[str], list[str]]
 REFUSAL_GOAL = 0.95
 
 
@@ -104,11 +104,12 @@ class NgramModel:
     def predict(self, question: str) -> Prediction:
         ranked, outside = self.rank(question)
         if not ranked:
-            return None, [], []
+            return None, [], [], []
         first3 = [t for t, _ in ranked[:3]]
+        ranking = [t for t, _ in ranked[:8]]
         if outside or ranked[0][1] < self.threshold:
-            return None, first3, []
-        return ranked[0][0], first3[1:], []
+            return None, first3, [], ranking
+        return ranked[0][0], first3[1:], [], ranking
 
     def fit_threshold(self) -> None:
         """Choose the refusal threshold on the tuning sets: the refusal goal, then top-1."""
