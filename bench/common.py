@@ -60,10 +60,29 @@ ID_CARD_WORDS = (
 )
 
 
+# Likewise they were told "account_suspended = profile rejected or account suspended";
+# topics.md's profile_and_portfolio holds a profile that is not approved, and three
+# writers of the 23-id sets (1, 2, 7) labelled it so. The content now answers a rejected
+# profile in profile_and_portfolio, so such a row also accepts that topic.
+REJECTED_PROFILE_WORDS = (
+    "reject",
+    "রিজেক্ট",
+    "approve",
+    "approval",
+    "অ্যাপ্রুভ",
+    "এপ্রুভ",
+    "অনুমোদন",
+    "under review",
+)
+
+
 def accepted_labels(question: str, label: str) -> frozenset[str]:
     """Return the answers that count as right for a labelled row (our own topic ids)."""
-    if label == "govt_programs" and any(w in question.lower() for w in ID_CARD_WORDS):
+    text = question.lower()
+    if label == "govt_programs" and any(w in text for w in ID_CARD_WORDS):
         return frozenset({label, "tax_and_registration"})
+    if label == "account_suspended" and any(w in text for w in REJECTED_PROFILE_WORDS):
+        return frozenset({label, "profile_and_portfolio"})
     return frozenset({label})
 
 
