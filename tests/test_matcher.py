@@ -181,3 +181,33 @@ def test_both_weight_sets_answer_a_plain_question(content) -> None:
         understanding = Understanding(Matcher(content, weights), thresholds)
         decision = understanding.decide("payoneer theke bank e taka tulbo kivabe")
         assert decision.topic_id == "payment_withdrawal", weights
+
+
+def test_ask_json_names_required_ids_filled_from_the_ranking(content) -> None:
+    """Shown topics that share a required id leave room: the ranking fills it to three."""
+    from faq.answer import Decision
+
+    decision = Decision(
+        Kind.ANSWER,
+        "phone_only",
+        0.8,
+        ("requirements", "under18_students", "english_needed"),
+        ranking=(
+            "phone_only",
+            "requirements",
+            "under18_students",
+            "english_needed",
+            "payment_routes",
+            "payment_withdrawal",
+            "how_to_learn",
+        ),
+    )
+    data = decision.as_json(content)
+    assert data["topic_id"] == "requirements"
+    assert data["answer_topic_id"] == "phone_only"
+    assert data["answer_alternatives"] == ["requirements", "under18_students", "english_needed"]
+    assert data["alternatives"] == ["english_needed", "payment_withdrawal", "how_to_learn"]
+    refused = Decision(Kind.OUT_OF_SCOPE, None, 0.1, ("payment_routes", "payment_withdrawal"))
+    assert refused.as_json(content)["topic_id"] is None
+    assert refused.as_json(content)["alternatives"] == ["payment_withdrawal"]
+    assert decision.as_json()["topic_id"] == "phone_only"  # without content: as shown
