@@ -23,15 +23,20 @@ import math
 from common import HELDOUT, HELDOUT2, HELDOUT5, HELDOUT7, accepted_labels, load_rows
 
 TUNING = (HELDOUT, HELDOUT2, HELDOUT5, HELDOUT7)
-# refusing more out-of-scope questions than this is not worth a right answer
-REFUSAL_GOAL = 0.95
+# refusing more out-of-scope questions than this is not worth a right answer. Above the
+# issue's 95 %: sets tuned to refuse 95 % refused only 90-92 % of new sets' (3 and 4), so
+# the tuning sets aim higher (on them it costs 0.1 point of top-1)
+REFUSAL_GOAL = 0.97
 
 # features, the indexes of the topics that count as right (None: out of scope), domain
+# (False also for a question that faq.answer refuses for its unknown words, whatever it scores)
 Sample = tuple[list[tuple[float, ...]], frozenset[int] | None, bool]
 
 
 def samples(matcher, topic_ids: list[str], content) -> list[Sample]:
     """Return the features of every tuning question (short queries left out)."""
+    from faq.answer import MAX_UNKNOWN_GENERAL
+
     out = []
     for path in TUNING:
         for question, label, plausible in load_rows(path):
@@ -46,6 +51,9 @@ def samples(matcher, topic_ids: list[str], content) -> list[Sample]:
                     for i, t in enumerate(topic_ids)
                     if t in content.topics and content.required_id(t) in right
                 )
+            if not found.domain and found.unknown > MAX_UNKNOWN_GENERAL:
+                out.append(([], target, False))  # never answered (faq.answer)
+                continue
             out.append((found.per_topic, target, found.domain))
     return out
 
