@@ -211,3 +211,18 @@ def test_ask_json_names_required_ids_filled_from_the_ranking(content) -> None:
     assert refused.as_json(content)["topic_id"] is None
     assert refused.as_json(content)["alternatives"] == ["payment_withdrawal"]
     assert decision.as_json()["topic_id"] == "phone_only"  # without content: as shown
+
+
+def test_mostly_unknown_words_without_a_field_word_are_refused(
+    understanding: Understanding, matcher: Matcher
+) -> None:
+    """Two known words ("koto taka") score high, but the question is about a phone pack."""
+    from faq.answer import MAX_UNKNOWN_GENERAL
+
+    question = "banglalink e 1gb koto taka"
+    result = matcher.rank(question)
+    assert not result.domain and result.unknown > MAX_UNKNOWN_GENERAL
+    assert result.best[1] >= HAND_THRESHOLDS.general  # the score alone would answer it
+    assert understanding.decide(question).kind is Kind.OUT_OF_SCOPE
+    # the same share of unknown words with a field word is still answered
+    assert understanding.decide("upwork e 1gb koto taka").topic_id is not None
