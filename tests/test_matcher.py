@@ -226,3 +226,13 @@ def test_mostly_unknown_words_without_a_field_word_are_refused(
     assert understanding.decide(question).kind is Kind.OUT_OF_SCOPE
     # the same share of unknown words with a field word is still answered
     assert understanding.decide("upwork e 1gb koto taka").topic_id is not None
+
+
+def test_a_short_field_word_with_one_letter_replaced_is_not_the_field(matcher: Matcher) -> None:
+    """animation/admission, protarona/protidin: one replaced letter makes another word."""
+    assert matcher.rank("animation er kaj").domain
+    assert not matcher.rank("medical admission e koto number lage").domain
+    assert not matcher.rank("protidin koto ghonta ghumano uchit").domain
+    # a long field word misspelt by one letter, or a dropped letter, still counts
+    assert matcher.rank("আউটসোসিং কী").domain
+    assert matcher.rank("frelancing kivabe shikhbo").domain
