@@ -124,15 +124,17 @@ def _decode_lines(stream: Iterable[bytes]) -> Iterable[str]:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Print the matched topic as JSON, for one question or one per input line."""
     from bot.services import build_understanding
+    from faq.content import load_content
 
-    understanding = build_understanding()
+    content = load_content()
+    understanding = build_understanding(content)
     if args.jsonl:
         out = sys.stdout
         for line in _decode_lines(sys.stdin.buffer):
             # the question is the first tab-separated field, so a TSV of (question, label)
             # can be fed as it is
             question = line.split("\t", 1)[0]
-            out.write(json.dumps(understanding.decide(question).as_json()) + "\n")
+            out.write(json.dumps(understanding.decide(question).as_json(content)) + "\n")
         out.flush()
         return 0
     if not args.question:
@@ -141,7 +143,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    print(json.dumps(understanding.decide(" ".join(args.question)).as_json()))
+    print(json.dumps(understanding.decide(" ".join(args.question)).as_json(content)))
     return 0
 
 

@@ -6,6 +6,14 @@ Systems: "hand-set" (the matcher with hand-set feature weights: what ships), "le
 same matcher with weights learned by bench/fit_weights.py), "char-ngram" (a linear model over
 character n-grams, bench/ngram_model.py), and the two baselines.
 
+Two views of every set. "By required topic": the label and every prediction are mapped
+through the topics' ``covers`` to the 23 required ids of shared/spec/topics.md, as
+``python main.py ask`` prints them (topic_id, alternatives); this is how the judges' hidden
+set, labelled with those ids only, counts. "By answered topic": the topic actually shown
+must be the labelled one (our 35 ids), as before. In both, a row of sets 5/6 labelled
+govt_programs that mentions an ID card or registration also accepts tax_and_registration
+(``common.accepted_labels``; topics.md puts the freelancer ID there).
+
 For each data set: top-1 (the answered topic is right), top-3 (the right topic is the
 answer or one of the up-to-three alternatives), the share of out-of-scope questions refused
 (no topic), and top-1 separately for Bangla-script and Latin-script (Banglish/English)
@@ -28,18 +36,24 @@ from common import (
     HELDOUT4,
     HELDOUT5,
     HELDOUT6,
+    HELDOUT7,
+    HELDOUT8,
     SHARED_SAMPLE,
     BM25Baseline,
     FuzzBaseline,
+    accepted_labels,
     language,
     load_rows,
     topic_documents,
 )
 from ngram_model import ngram_predictor
 
-# (answered topic or None, alternatives for top-3, topics offered as buttons when unsure)
-Prediction = tuple[str | None, list[str], list[str]]
+# (answered topic or None, alternatives for top-3, topics offered as buttons when unsure,
+# the ranking behind them: it fills the required alternatives when several topics share one)
+Prediction = tuple[str | None, list[str], list[str], list[str]]
 Row = tuple[str, str, tuple[str, ...]]
+# a topic id → the required id that covers it (identity for the "by answered topic" view)
+View = Callable[[str], str]
 
 SETS: tuple[tuple[str, Path], ...] = (
     ("shared sample", SHARED_SAMPLE),
@@ -49,27 +63,48 @@ SETS: tuple[tuple[str, Path], ...] = (
     ("held-out 4 (untouched)", HELDOUT4),
     ("held-out 5 (tuning)", HELDOUT5),
     ("held-out 6 (never seen)", HELDOUT6),
+    ("held-out 7 (tuning, required ids)", HELDOUT7),
+    ("held-out 8 (never seen, required ids)", HELDOUT8),
 )
 
 
-def score(rows: list[Row], predict: Callable[[str], Prediction]) -> dict[str, float]:
-    """Return the figures of one system on one data set."""
+def exact(topic_id: str) -> str:
+    """The "by answered topic" view: every topic counts as itself."""
+    return topic_id
+
+
+def in_view(prediction: Prediction, view: View) -> tuple[str | None, list[str], list[str]]:
+    """Map a prediction into a view: the answer, up to three distinct alternatives, buttons."""
+    topic, alternatives, suggestions, ranking = prediction
+    mapped = view(topic) if topic is not None else None
+    others: list[str] = []
+    for t in (*alternatives, *ranking):
+        if view(t) != mapped and view(t) not in others:
+            others.append(view(t))
+    return mapped, others[:3], list(dict.fromkeys(view(t) for t in suggestions))
+
+
+def score(
+    rows: list[Row], predict: Callable[[str], Prediction], view: View = exact
+) -> dict[str, float]:
+    """Return the figures of one system on one data set, in one view."""
     top1 = top3 = refused = n_in = n_out = short_hit = n_short = 0
     by_lang: dict[str, list[int]] = {"bangla": [0, 0], "latin": [0, 0]}
     for question, label, plausible in rows:
-        topic, alternatives, suggestions = predict(question)
+        topic, alternatives, suggestions = in_view(predict(question), view)
+        right = {view(t) for t in accepted_labels(question, label)}
         if plausible:  # a short query: the answer or a suggested button must be the topic
             n_short += 1
-            short_hit += label == topic or label in suggestions
+            short_hit += topic in right or bool(right & set(suggestions))
             continue
         if label == "none":
             n_out += 1
             refused += topic is None
             continue
         n_in += 1
-        hit = topic == label
+        hit = topic in right
         top1 += hit
-        top3 += label in ([topic] if topic else []) + alternatives[:3]
+        top3 += bool(right & {topic, *alternatives[:3]})
         tag = by_lang[language(question)]
         tag[0] += hit
         tag[1] += 1
@@ -108,7 +143,8 @@ def baseline_predictor(
 def _cut(r: list[tuple[str, float]], threshold: float) -> Prediction:
     top = r[0][0] if r and r[0][1] >= threshold and r[0][1] > 0 else None
     first3 = [x for x, s in r[:3] if s > 0]
-    return top, [x for x, _ in r[1:4]] if top else first3, first3
+    ranking = [x for x, s in r[:8] if s > 0]
+    return top, [x for x, _ in r[1:4]] if top else first3, first3, ranking
 
 
 def systems() -> list[tuple[str, Callable[[list[Row]], Callable[[str], Prediction]]]]:
@@ -124,7 +160,7 @@ def systems() -> list[tuple[str, Callable[[list[Row]], Callable[[str], Predictio
 
         def predict(question: str) -> Prediction:
             d = understanding.decide(question)
-            return d.topic_id, list(d.alternatives), list(d.suggestions)
+            return d.topic_id, list(d.alternatives), list(d.suggestions), list(d.ranking)
 
         return predict
 
@@ -144,26 +180,44 @@ def systems() -> list[tuple[str, Callable[[list[Row]], Callable[[str], Predictio
 
 
 def main() -> None:
+    from faq.content import load_content
+
+    content = load_content()
     compared = systems()
-    header = (
-        f"{'data set':<36}{'system':<12}{'top-1':>7}{'top-3':>7}{'refused':>9}"
-        f"{'Bangla':>8}{'Latin':>7}{'short':>7}"
+    views: tuple[tuple[str, View], ...] = (
+        ("by required topic", content.required_id),
+        ("by answered topic", exact),
     )
-    print(header)
-    print("-" * len(header))
+    loaded = []
     for name, path in SETS:
         if not path.exists():
             print(f"{name}: {path} not found, skipped")
             continue
         rows = load_rows(path)
-        for system, factory in compared:
-            r = score(rows, factory(rows))
-            label = f"{name} ({r['n_in']}+{r['n_out']})"
-            short = f"{r['short']:>7.1%}" if r["n_short"] else f"{'':>7}"
-            print(
-                f"{label:<36}{system:<12}{r['top1']:>7.1%}{r['top3']:>7.1%}{r['refused']:>9.1%}"
-                f"{r['bangla']:>8.1%}{r['latin']:>7.1%}{short}"
-            )
+        # each system predicts once per set; both views read the same predictions
+        loaded.append((name, rows, [(s, _memo(factory(rows), rows)) for s, factory in compared]))
+    for title, view in views:
+        header = (
+            f"{'data set':<44}{'system':<12}{'top-1':>7}{'top-3':>7}{'refused':>9}"
+            f"{'Bangla':>8}{'Latin':>7}{'short':>7}"
+        )
+        print(f"\n{title}")
+        print(header)
+        print("-" * len(header))
+        for name, rows, predictors in loaded:
+            for system, predict in predictors:
+                r = score(rows, predict, view)
+                label = f"{name} ({r['n_in']}+{r['n_out']})"
+                short = f"{r['short']:>7.1%}" if r["n_short"] else f"{'':>7}"
+                print(
+                    f"{label:<44}{system:<12}{r['top1']:>7.1%}{r['top3']:>7.1%}"
+                    f"{r['refused']:>9.1%}{r['bangla']:>8.1%}{r['latin']:>7.1%}{short}"
+                )
+
+
+def _memo(predict: Callable[[str], Prediction], rows: list[Row]) -> Callable[[str], Prediction]:
+    answers = {q: predict(q) for q, _, _ in rows}
+    return answers.__getitem__
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ represented by the word keys and the character 2- to 4-grams of each key. A mult
 logistic regression (softmax, L2, plain SGD) is trained on the topics' titles, keywords and
 example phrasings, plus the matcher's questions-outside-the-field groups as extra classes.
 A question is refused when an outside class wins or the best topic's probability is below a
-threshold fitted on the tuning sets (1, 2, 5), like the matcher's thresholds.
+threshold fitted on the tuning sets (1, 2, 5, 7), like the matcher's thresholds.
 
 It runs only here in the bench: training takes seconds in pure Python, far beyond the 300 ms
 build budget, so shipping it would mean shipping precomputed weights.
@@ -19,9 +19,9 @@ import random
 import time
 from collections.abc import Callable
 
-from common import HELDOUT, HELDOUT2, HELDOUT5, load_rows
+from common import HELDOUT, HELDOUT2, HELDOUT5, HELDOUT7, load_rows
 
-Prediction = tuple[str | None, list[str], list[str]]
+Prediction = tuple[str | None, list[str], list[str], list[str]]
 REFUSAL_GOAL = 0.95
 
 
@@ -104,16 +104,17 @@ class NgramModel:
     def predict(self, question: str) -> Prediction:
         ranked, outside = self.rank(question)
         if not ranked:
-            return None, [], []
+            return None, [], [], []
         first3 = [t for t, _ in ranked[:3]]
+        ranking = [t for t, _ in ranked[:8]]
         if outside or ranked[0][1] < self.threshold:
-            return None, first3, []
-        return ranked[0][0], first3[1:], []
+            return None, first3, [], ranking
+        return ranked[0][0], first3[1:], [], ranking
 
     def fit_threshold(self) -> None:
         """Choose the refusal threshold on the tuning sets: the refusal goal, then top-1."""
         points: list[tuple[float, int]] = []
-        for path in (HELDOUT, HELDOUT2, HELDOUT5):
+        for path in (HELDOUT, HELDOUT2, HELDOUT5, HELDOUT7):
             for question, label, plausible in load_rows(path):
                 if plausible:
                     continue

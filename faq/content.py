@@ -21,6 +21,7 @@ from faq.model import Branch, Content, Fact, Lesson, Quiz, Topic
 
 __all__ = [
     "CONTENT_DIR",
+    "REQUIRED_IDS",
     "REQUIRED_TOPICS",
     "TEXTS_FILE",
     "ContentError",
@@ -388,6 +389,7 @@ def _load_topics(
                 continue
             title = check.text(src, raw, "title", tline, 1, MAX_TITLE, what)
             answer = check.text(src, raw, "answer", tline, MIN_ANSWER, MAX_ANSWER, what)
+            covers = _covers(src, raw, tline, topic_id, check)
             topic = Topic(
                 id=topic_id,
                 branch_id=branch_id,
@@ -397,6 +399,7 @@ def _load_topics(
                 keywords=check.strings(src, raw, "keywords", tline, 3, what),
                 related=check.strings(src, raw, "related", tline, 1, what),
                 facts=check.facts(src, raw, tline, "topic.facts", answer, what),
+                covers=covers,
             )
             topics[topic_id] = topic
             where[topic_id] = (src, tline)
@@ -406,6 +409,44 @@ def _load_topics(
         branches.append(Branch(branch_id, title, intro, order, tuple(ids)))
     branches.sort(key=lambda b: (b.order, b.id))
     return branches, topics, where
+
+
+REQUIRED_IDS = frozenset(t for ids in REQUIRED_TOPICS.values() for t in ids)
+
+
+def _covers(src: _Source, raw: dict[str, Any], line: int, topic_id: str, check: _Checker) -> str:
+    """Read a topic's ``covers``: the required id whose scope (topics.md) holds it.
+
+    A required topic covers itself (the key may be left out); every other topic must name
+    one of the 23 required ids, since evaluation only knows those.
+    """
+    value = raw.get("covers")
+    where = src.key_line("covers", line) if "covers" in raw else line
+    if topic_id in REQUIRED_IDS:
+        if value is not None and value != topic_id:
+            check.add(
+                src,
+                where,
+                f"topic {topic_id}: a required topic covers itself, not {value!r} (leave "
+                "'covers' out)",
+            )
+        return topic_id
+    if value is None:
+        check.add(
+            src,
+            where,
+            f"topic {topic_id}: 'covers' is missing: name the required topic of "
+            "shared/spec/topics.md whose scope holds this one",
+        )
+    elif not isinstance(value, str) or value not in REQUIRED_IDS:
+        check.add(
+            src,
+            where,
+            f"topic {topic_id}: 'covers' must be one of the 23 required topic ids, not {value!r}",
+        )
+    else:
+        return value
+    return topic_id
 
 
 def _check_tree(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,10 @@ class Topic:
     keywords: tuple[str, ...]
     related: tuple[str, ...]
     facts: tuple[Fact, ...] = ()
+    # the required topic (shared/spec/topics.md) whose scope holds this one: evaluation
+    # refers to the 23 required ids, so a question this topic answers counts as that one's;
+    # a required topic covers itself ("" only in hand-built test objects)
+    covers: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,20 @@ class Content:
         found = [f for t in self.topics.values() for f in t.facts]
         found += [f for lesson in self.lessons for f in lesson.facts]
         return tuple(sorted(found, key=lambda f: (str(f.file), f.line)))
+
+    def required_id(self, topic_id: str) -> str:
+        """Return the required topic id that covers ``topic_id`` (itself when unknown)."""
+        topic = self.topics.get(topic_id)
+        return (topic.covers or topic.id) if topic is not None else topic_id
+
+    def required_ids(self, topic_ids: Iterable[str], *, leave_out: str | None = None) -> list[str]:
+        """Map topic ids to the required ids covering them, without repeats, in order."""
+        out: list[str] = []
+        for topic_id in topic_ids:
+            required = self.required_id(topic_id)
+            if required != leave_out and required not in out:
+                out.append(required)
+        return out
 
     def branch(self, branch_id: str) -> Branch | None:
         """Return the branch with this id, if any."""

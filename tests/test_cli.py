@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+FIELDS = {"topic_id", "score", "alternatives", "answer_topic_id", "answer_alternatives"}
 
 
 def run(
@@ -36,16 +37,34 @@ def test_ask_prints_one_json_object() -> None:
     result = run("ask", "payoneer theke taka kivabe tulbo")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"topic_id", "score", "alternatives"}
-    assert data["topic_id"] == "payment_withdrawal"
+    assert set(data) == FIELDS
+    assert data["topic_id"] == data["answer_topic_id"] == "payment_withdrawal"
     assert 0 < data["score"] <= 1
     assert len(data["alternatives"]) <= 3
     assert "payment_withdrawal" not in data["alternatives"]
+    assert len(data["answer_alternatives"]) <= 3
+
+
+def test_ask_names_the_required_topic_and_the_one_shown() -> None:
+    """A question one of our own topics answers counts as the required id covering it."""
+    from faq.content import REQUIRED_IDS, load_content
+
+    content = load_content()
+    question = "ল্যাপটপ নেই, শুধু স্মার্টফোন দিয়ে কি ফ্রিল্যান্সিং শেখা ও করা যাবে?"
+    data = json.loads(run("ask", question).stdout)
+    assert data["answer_topic_id"] == "phone_only"
+    assert data["topic_id"] == "requirements"
+    required = data["alternatives"]
+    assert len(required) == len(set(required)) <= 3
+    assert "requirements" not in required
+    assert set(required) <= REQUIRED_IDS
+    mapped = content.required_ids(data["answer_alternatives"], leave_out="requirements")
+    assert required[: len(mapped)] == mapped  # in the order shown, filled from the ranking
 
 
 def test_ask_out_of_scope_is_null() -> None:
     data = json.loads(run("ask", "kacchi biriyani recipe").stdout)
-    assert data["topic_id"] is None
+    assert data["topic_id"] is None and data["answer_topic_id"] is None
 
 
 def test_jsonl_keeps_one_line_per_input_line_even_for_garbage() -> None:
@@ -65,7 +84,7 @@ def test_jsonl_keeps_one_line_per_input_line_even_for_garbage() -> None:
     out = result.stdout.decode().splitlines()
     assert len(out) == len(lines)
     parsed = [json.loads(line) for line in out]
-    assert all(set(p) == {"topic_id", "score", "alternatives"} for p in parsed)
+    assert all(set(p) == FIELDS for p in parsed)
     assert parsed[0]["topic_id"] == "what_is_outsourcing"
     assert [p["topic_id"] for p in parsed[1:7]] == [None] * 6
     assert parsed[-1]["topic_id"] == "payment_withdrawal"

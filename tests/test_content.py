@@ -153,8 +153,8 @@ def _topic(
     facts: str = "",
 ) -> str:
     return (
-        f'[[topic]]\nid = "{topic_id}"\ntitle = "{title}"\nanswer = """\n{answer}\n"""\n'
-        f'examples = {examples}\nkeywords = ["ক", "খ", "গ"]\n'
+        f'[[topic]]\nid = "{topic_id}"\ncovers = "what_is_outsourcing"\ntitle = "{title}"\n'
+        f'answer = """\n{answer}\n"""\nexamples = {examples}\nkeywords = ["ক", "খ", "গ"]\n'
         f'related = ["{"sample_topic" if topic_id == "other_topic" else "other_topic"}"]\n'
         + textwrap.dedent(facts)
     )
@@ -269,6 +269,58 @@ def test_stale_facts_are_listed_by_validate_without_failing_it(
     assert f"{path}:{_line_of(path, '[[topic.facts]]')}: warning: fact checked 2026-11-26" in out
     assert "older than 0 days" in out
     assert codes[0] == codes[1]  # stale facts are a warning, not a failure
+
+
+# --- covers: every topic counts as one of the 23 required ids -----------------------------
+
+
+def test_every_topic_covers_a_required_topic(content: Content) -> None:
+    from faq.content import REQUIRED_IDS
+
+    assert len(REQUIRED_IDS) == 23
+    for topic in content.topics.values():
+        assert topic.covers in REQUIRED_IDS
+        if topic.id in REQUIRED_IDS:
+            assert topic.covers == topic.id
+    assert content.required_id("payment_routes") == "payment_withdrawal"
+    assert content.required_ids(
+        ["payment_routes", "payment_withdrawal", "phone_only", "requirements", "marketplaces"],
+        leave_out="marketplaces",
+    ) == ["payment_withdrawal", "requirements"]
+
+
+@pytest.mark.parametrize(
+    ("covers", "message"),
+    [
+        ("", "'covers' is missing"),
+        ('covers = "govt_programs"\n', "must be one of the 23 required topic ids"),
+        ("covers = 3\n", "must be one of the 23 required topic ids"),
+    ],
+)
+def test_a_bad_covers_is_reported_at_its_line(tmp_path: Path, covers: str, message: str) -> None:
+    text = _branch("basics", 1, _topic(), _topic("other_topic"))
+    text = text.replace('covers = "what_is_outsourcing"\n', covers, 1)
+    root = _tree(tmp_path, text)
+    _, problems = check_content(root, on=TODAY)
+    found = [p for p in problems if message in p.message]
+    assert found and not found[0].lint, problems
+    path = root / "topics" / "one.toml"
+    needle = "covers =" if covers else 'id = "sample_topic"'
+    assert (found[0].file, found[0].line) == (path, _line_of(path, needle))
+    with pytest.raises(ContentError, match="covers"):
+        load_content(root)
+
+
+def test_a_required_topic_covers_itself(broken_copy: Path) -> None:
+    path = broken_copy / "topics" / "earning.toml"
+    text = path.read_text("utf-8")
+    path.write_text(
+        text.replace('id = "how_much_income"\n', 'id = "how_much_income"\ncovers = "first_job"\n'),
+        "utf-8",
+    )
+    _, problems = check_content(broken_copy)
+    found = [p for p in problems if "covers itself" in p.message]
+    assert found and found[0].line == _line_of(path, 'covers = "first_job"'), problems
 
 
 # --- branches: any number, in the order given by `order` ----------------------------------

@@ -181,3 +181,58 @@ def test_both_weight_sets_answer_a_plain_question(content) -> None:
         understanding = Understanding(Matcher(content, weights), thresholds)
         decision = understanding.decide("payoneer theke bank e taka tulbo kivabe")
         assert decision.topic_id == "payment_withdrawal", weights
+
+
+def test_ask_json_names_required_ids_filled_from_the_ranking(content) -> None:
+    """Shown topics that share a required id leave room: the ranking fills it to three."""
+    from faq.answer import Decision
+
+    decision = Decision(
+        Kind.ANSWER,
+        "phone_only",
+        0.8,
+        ("requirements", "under18_students", "english_needed"),
+        ranking=(
+            "phone_only",
+            "requirements",
+            "under18_students",
+            "english_needed",
+            "payment_routes",
+            "payment_withdrawal",
+            "how_to_learn",
+        ),
+    )
+    data = decision.as_json(content)
+    assert data["topic_id"] == "requirements"
+    assert data["answer_topic_id"] == "phone_only"
+    assert data["answer_alternatives"] == ["requirements", "under18_students", "english_needed"]
+    assert data["alternatives"] == ["english_needed", "payment_withdrawal", "how_to_learn"]
+    refused = Decision(Kind.OUT_OF_SCOPE, None, 0.1, ("payment_routes", "payment_withdrawal"))
+    assert refused.as_json(content)["topic_id"] is None
+    assert refused.as_json(content)["alternatives"] == ["payment_withdrawal"]
+    assert decision.as_json()["topic_id"] == "phone_only"  # without content: as shown
+
+
+def test_mostly_unknown_words_without_a_field_word_are_refused(
+    understanding: Understanding, matcher: Matcher
+) -> None:
+    """Two known words ("koto taka") score high, but the question is about a phone pack."""
+    from faq.answer import MAX_UNKNOWN_GENERAL
+
+    question = "banglalink e 1gb koto taka"
+    result = matcher.rank(question)
+    assert not result.domain and result.unknown > MAX_UNKNOWN_GENERAL
+    assert result.best[1] >= HAND_THRESHOLDS.general  # the score alone would answer it
+    assert understanding.decide(question).kind is Kind.OUT_OF_SCOPE
+    # the same share of unknown words with a field word is still answered
+    assert understanding.decide("upwork e 1gb koto taka").topic_id is not None
+
+
+def test_a_short_field_word_with_one_letter_replaced_is_not_the_field(matcher: Matcher) -> None:
+    """animation/admission, protarona/protidin: one replaced letter makes another word."""
+    assert matcher.rank("animation er kaj").domain
+    assert not matcher.rank("medical admission e koto number lage").domain
+    assert not matcher.rank("protidin koto ghonta ghumano uchit").domain
+    # a long field word misspelt by one letter, or a dropped letter, still counts
+    assert matcher.rank("আউটসোসিং কী").domain
+    assert matcher.rank("frelancing kivabe shikhbo").domain
