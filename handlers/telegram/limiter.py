@@ -5,8 +5,8 @@ chat, and answers 429 with ``retry_after`` beyond that. Without a shared limiter
 met the limit on its own, all slept the same ``retry_after`` and retried at the same moment.
 Here slots are spaced evenly at ``rate`` per second, messages to one chat at least
 ``1 / chat_rate`` apart, waiting replies are served before waiting bulk sends (a person is
-waiting for a reply; a lesson can be a few seconds late), and a 429 seen by anyone holds
-everyone.
+waiting for a reply; a lesson can be a few seconds late). A 429 holds its chat; 429s for
+several chats at once (the bot's own limit) hold everyone.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from handlers.outbound import Priority
 __all__ = ["OutgoingLimiter", "Priority"]
 
 _PRUNE_AT = 4096  # chats remembered before the ones free again are forgotten
+GLOBAL_429_CHATS = 3  # 429s for this many chats within a second hold every send
 CATCH_UP = 0.05  # seconds of missed slots a late dispatcher may still hand out
 GROUP_SHARE = 3.0  # Telegram: about 20 messages a minute to a group, a third of a chat's rate
 
@@ -34,6 +35,7 @@ class OutgoingLimiter:
         self._next = 0.0  # loop time of the next free slot
         self._paused_until = 0.0
         self._chat_next: dict[int | str, float] = {}  # chat → loop time of its next slot
+        self._recent_429: list[tuple[float, int | str]] = []
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -78,6 +80,22 @@ class OutgoingLimiter:
     def _interval_of(self, chat_id: int | str) -> float:
         group = isinstance(chat_id, int) and chat_id < 0  # groups and channels
         return self.group_interval if group else self.chat_interval
+
+    def too_many(self, chat_id: int | str, seconds: float) -> None:
+        """Telegram answered a message to this chat with 429 and ``retry_after``.
+
+        Telegram does not say which limit was hit. One chat's 429 is most likely its own
+        limit (another replica answered the same user a moment ago): only that chat waits.
+        429s for ``GLOBAL_429_CHATS`` different chats within a second mean the bot's limit:
+        everyone waits.
+        """
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + seconds)
+        self._recent_429 = [(t, c) for t, c in self._recent_429 if now - t < 1.0]
+        self._recent_429.append((now, chat_id))
+        if len({c for _, c in self._recent_429}) >= GLOBAL_429_CHATS:
+            self.pause(seconds)
 
     def pause(self, seconds: float) -> None:
         """Telegram said "wait": hold every further send for ``seconds``."""

@@ -2,10 +2,10 @@
 
 Used by interactive replies and by lesson pushes alike. The policy (``classify``):
 
-* 429 → the bot's one ``OutgoingLimiter`` holds every send for ``retry_after``; a reply then
-  tries again (it never gives up while Telegram only says "wait"; shutdown cuts it off and
-  leaves the update in the inbox); a push returns RETRY with the wait so the round pauses
-  too;
+* 429 → the bot's one ``OutgoingLimiter`` holds the chat for ``retry_after`` (every send,
+  when several chats meet a 429 at once: the bot's own limit); a reply then tries again (it
+  never gives up while Telegram only says "wait"; shutdown cuts it off and leaves the update
+  in the inbox); a push returns RETRY with the wait so the round pauses too;
 * 403, and 400 "chat not found" / "user is deactivated" → UNREACHABLE: the caller marks the
   user so that nothing more is sent until they write again;
 * timeouts, 5xx and network errors → RETRY with backoff (a reply keeps trying for up to
@@ -166,9 +166,11 @@ class TelegramOutput:
                 return result
             if result.retry_after is not None:
                 logger.warning("%s: Telegram asked to wait %.1fs", what, result.retry_after)
-                self.limiter.pause(result.retry_after)
                 if chat_id is None:
+                    self.limiter.pause(result.retry_after)
                     await asyncio.sleep(result.retry_after)
+                else:
+                    self.limiter.too_many(chat_id, result.retry_after)
                 continue
             failures += 1
             if asyncio.get_running_loop().time() + delay > give_up_at:
@@ -217,7 +219,7 @@ class TelegramOutput:
         except TelegramError as exc:
             result = classify(exc)
             if result.retry_after is not None:
-                self.limiter.pause(result.retry_after)
+                self.limiter.too_many(chat_id, result.retry_after)
             if result.outcome is not Outcome.SENT:
                 logger.warning("lesson push: %s (%s)", result.outcome.value, exc)
             metrics.outbound.labels("telegram", "push", result.outcome.value).inc()

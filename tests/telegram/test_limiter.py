@@ -78,3 +78,20 @@ async def test_one_chat_waits_its_interval_others_do_not() -> None:
     started = loop.time()
     await limiter.acquire(Priority.REPLY, -100)  # a group: 3 s apart, the first is free
     assert loop.time() - started < 0.05
+
+
+async def test_one_chats_429_holds_that_chat_several_hold_everyone() -> None:
+    limiter = OutgoingLimiter(rate=1000, chat_rate=100)
+    loop = asyncio.get_running_loop()
+    limiter.too_many(1, 0.3)  # another replica answered chat 1 a moment ago
+    started = loop.time()
+    await limiter.acquire(Priority.REPLY, 2)  # chat 2 is not held
+    assert loop.time() - started < 0.05
+    await limiter.acquire(Priority.REPLY, 1)
+    assert loop.time() - started >= 0.29
+    limiter.too_many(3, 0.3)
+    limiter.too_many(4, 0.3)
+    limiter.too_many(5, 0.3)  # three chats within a second: the bot's own limit
+    started = loop.time()
+    await limiter.acquire(Priority.REPLY, 6)
+    assert loop.time() - started >= 0.29
