@@ -6,7 +6,9 @@ with a heartbeat, exactly like a lesson round (``bot.delivery``): a crashed run 
 most its in-flight messages unconfirmed, and a rerun takes over the dead round's claims
 (at once on the same host, after ``STALE_AFTER`` elsewhere) and sends only what is left.
 Sending is paced (``Pacer``); a 429 pauses the run; an unreachable user is marked blocked;
-a Messenger user outside the 24-hour window is skipped (not sent, counted).
+a Messenger user outside the 24-hour window is skipped (not sent, counted). When the
+database goes away mid-run, a message already sent waits for its record and the run waits
+for the database (``until_stored``, ``retry_reading``): nothing sent twice.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from bot.delivery import STALE_AFTER, Pacer, forget_dead_local_rounds, keep_alive
+from bot.delivery import STALE_AFTER, Pacer, forget_dead_local_rounds, keep_alive, until_stored
 from db.admin_types import BroadcastInfo, BroadcastTarget
+from db.errors import DatabaseUnavailable
 from faq.actions import OpenTopic, pack
 from faq.channel import Outcome, Sender
 from faq.engine import menu_row
@@ -118,6 +121,27 @@ def broadcast_reply(text: str, topic_ids: tuple[str, ...], content: Content) -> 
     return Reply(text, buttons=(*rows, *menu_row()))
 
 
+T = TypeVar("T")
+
+
+async def retry_reading(call: Callable[[], Awaitable[T]], patience: float = 300.0) -> T:
+    """Run ``call``, waiting out an outage of the database (up to ``patience`` seconds).
+
+    A claim whose answer was lost in the outage may come back False when tried again (the
+    recipient is then taken by this very run): it stays pending for the next run.
+    """
+    deadline = time.monotonic() + patience
+    delay = 0.5
+    while True:
+        try:
+            return await call()
+        except DatabaseUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
 async def run_broadcast(
     store: BroadcastStorage,
     broadcast_id: int,
@@ -161,7 +185,13 @@ async def run_broadcast(
                 if state is not None:
                     if outcome is Outcome.UNREACHABLE:
                         await store.set_blocked(target.user_id, True)
-                    await store.finish_broadcast_target(broadcast_id, target.user_id, state)
+                    # a message already sent must be recorded, through an outage of the
+                    # database too: unrecorded, it would go out again when the run resumes
+                    await until_stored(
+                        lambda state=state: store.finish_broadcast_target(
+                            broadcast_id, target.user_id, state
+                        )
+                    )
                     setattr(report, state, getattr(report, state) + 1)
                     break
                 if result.retry_after is not None and rate_waits < 10 * max_attempts:
@@ -183,7 +213,9 @@ async def run_broadcast(
     try:
         after = 0
         while True:
-            batch = await store.broadcast_pending(broadcast_id, BATCH, after=after)
+            batch = await retry_reading(
+                lambda after=after: store.broadcast_pending(broadcast_id, BATCH, after=after)
+            )
             if not batch:
                 break
             after = batch[-1].user_id
@@ -193,7 +225,12 @@ async def run_broadcast(
                     report.no_channel += 1
                     continue
                 stale = time.time() - STALE_AFTER
-                if not await store.claim_broadcast(broadcast_id, target.user_id, round_id, stale):
+                claimed = await retry_reading(
+                    lambda target=target, stale=stale: store.claim_broadcast(
+                        broadcast_id, target.user_id, round_id, stale
+                    )
+                )
+                if not claimed:
                     report.taken += 1
                     continue
                 await slots.acquire()
