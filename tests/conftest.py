@@ -22,6 +22,7 @@ from faq.answer import Understanding  # noqa: E402
 from faq.content import load_content  # noqa: E402
 from faq.match import Matcher  # noqa: E402
 from faq.model import Content  # noqa: E402
+from tests.postgres_server import Cluster  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -42,14 +43,39 @@ def understanding(matcher: Matcher) -> Understanding:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL cluster for the whole test session (URL of its ``postgres`` database)."""
-    from tests.postgres_server import find_bin_dir, postgres_cluster
+    from tests.postgres_server import postgres_cluster
+
+    _require_postgres()
+    with postgres_cluster() as (url, _bin_dir):
+        yield url
+
+
+def _require_postgres() -> None:
+    """Skip a PostgreSQL test where the server is not installed; in CI, fail it."""
+    from tests.postgres_server import find_bin_dir
 
     if find_bin_dir() is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed, and CI must run the PostgreSQL tests")
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    with postgres_cluster() as (url, _bin_dir):
-        yield url
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    """A throwaway cluster of its own, which the test may stop and start again."""
+    from tests.postgres_server import throwaway_cluster
+
+    _require_postgres()
+    with throwaway_cluster() as running:
+        yield running
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs on SQLite and on PostgreSQL (a fresh database each)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

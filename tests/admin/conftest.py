@@ -71,14 +71,6 @@ def make_admin_app(
     )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each dashboard test runs on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'admin.sqlite3'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.fixture
 async def admin(tmp_path: Path, database_url: str) -> AsyncIterator[Admin]:
     content_dir = tmp_path / "content"

@@ -164,14 +164,6 @@ async def serve_app(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[N
     return server, task
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each Messenger test runs on SQLite and on PostgreSQL (a fresh database each)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.fixture
 async def messenger(database_url: str) -> AsyncIterator[Messenger]:
     async with FakeGraph() as graph:

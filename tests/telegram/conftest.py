@@ -111,14 +111,6 @@ def settings_for(tg: FakeTelegram, db: Path | str) -> Settings:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each end-to-end test that takes this runs on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'bot.sqlite3'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.fixture
 async def harness(database_url: str) -> AsyncIterator[Harness]:
     async with FakeTelegram() as tg:

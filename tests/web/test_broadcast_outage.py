@@ -4,28 +4,15 @@ database is back, the run goes on, and nobody gets the message twice."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
-
-import pytest
 
 from bot.admin.broadcast import run_broadcast
 from db.postgres import PostgresStore
 from faq.channel import Outcome, SendResult
 from faq.replies import Reply
-from tests.postgres_server import Cluster, create_database, find_bin_dir, throwaway_cluster
+from tests.postgres_server import Cluster, create_database
 
 USERS = [7100 + i for i in range(6)]
-
-
-@pytest.fixture
-def cluster() -> Cluster:
-    if find_bin_dir() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed, and CI must run the PostgreSQL tests")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    with throwaway_cluster() as running:
-        yield running
 
 
 class OutageChannel:

@@ -37,8 +37,6 @@ from tests.postgres_server import (
     PASSWORD,
     Cluster,
     create_database,
-    find_bin_dir,
-    throwaway_cluster,
 )
 from tests.web.test_replicas import lessons
 from tests.web.test_serve import ROOT, free_port, wait_http
@@ -60,16 +58,6 @@ async def post_event(url: str, psid: str, mid: str, text: str) -> int:
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
     async with httpx.AsyncClient(timeout=10) as client:
         return (await client.post(f"{url}/messenger", content=body, headers=headers)).status_code
-
-
-@pytest.fixture
-def cluster() -> Cluster:
-    if find_bin_dir() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed, and CI must run the PostgreSQL tests")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    with throwaway_cluster() as running:
-        yield running
 
 
 async def health(url: str) -> int:

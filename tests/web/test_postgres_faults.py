@@ -23,8 +23,6 @@ from tests.postgres_server import (
     PASSWORD,
     Cluster,
     create_database,
-    find_bin_dir,
-    throwaway_cluster,
 )
 from tests.test_startup_errors import closed_port
 from tests.web.test_replicas import lessons
@@ -100,16 +98,6 @@ async def test_unreachable_server_is_retried_then_one_line_and_exit() -> None:
     assert errors[0].endswith(": connection refused"), output
     assert PASSWORD not in output and "Traceback" not in output
     assert 3.5 < seconds < 15
-
-
-@pytest.fixture
-def cluster() -> Cluster:
-    if find_bin_dir() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed, and CI must run the PostgreSQL tests")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    with throwaway_cluster() as running:
-        yield running
 
 
 def serve_env(tg: FakeTelegram, url: str, port: int, **extra: str) -> dict[str, str]:
