@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 __all__ = ["DatabaseUnavailable", "LeadershipLost", "retry_while_unavailable"]
+
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -22,20 +25,19 @@ class LeadershipLost(DatabaseUnavailable):
     """A delivery round's lock went with its database session: the round stops sending."""
 
 
-async def retry_while_unavailable(
-    write: Callable[[], Awaitable[object]], patience: float = 300.0
-) -> None:
-    """Run ``write``, trying again (every 0.5 s to 2 s) while the database is away.
+async def retry_while_unavailable(call: Callable[[], Awaitable[T]], patience: float = 300.0) -> T:
+    """Run ``call``, trying again (every 0.5 s to 2 s) while the database is away; return
+    its result.
 
     For the record of something already done outside the database (a message sent): left
-    unwritten, it would be done again. Gives up (raises) after ``patience`` seconds.
+    unwritten, it would be done again; and for what a run cannot go on without. Gives up
+    (raises) after ``patience`` seconds.
     """
     deadline = time.monotonic() + patience
     delay = 0.5
     while True:
         try:
-            await write()
-            return
+            return await call()
         except DatabaseUnavailable:
             if time.monotonic() > deadline:
                 raise

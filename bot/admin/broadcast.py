@@ -8,7 +8,7 @@ most its in-flight messages unconfirmed, and a rerun takes over the dead round's
 Sending is paced (``Pacer``); a 429 pauses the run; an unreachable user is marked blocked;
 a Messenger user outside the 24-hour window is skipped (not sent, counted). When the
 database goes away mid-run, a message already sent waits for its record and the run waits
-for the database (``until_stored``, ``retry_reading``): nothing sent twice.
+for the database (``until_stored``, ``retry_while_unavailable``): nothing sent twice.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from bot.delivery import STALE_AFTER, Pacer, forget_dead_local_rounds, keep_alive, until_stored
 from db.admin_types import BroadcastInfo, BroadcastTarget
-from db.errors import DatabaseUnavailable
+from db.errors import retry_while_unavailable
 from faq.actions import OpenTopic, pack
 from faq.channel import Outcome, Sender
 from faq.engine import menu_row
@@ -121,27 +121,6 @@ def broadcast_reply(text: str, topic_ids: tuple[str, ...], content: Content) -> 
     return Reply(text, buttons=(*rows, *menu_row()))
 
 
-T = TypeVar("T")
-
-
-async def retry_reading(call: Callable[[], Awaitable[T]], patience: float = 300.0) -> T:
-    """Run ``call``, waiting out an outage of the database (up to ``patience`` seconds).
-
-    A claim whose answer was lost in the outage may come back False when tried again (the
-    recipient is then taken by this very run): it stays pending for the next run.
-    """
-    deadline = time.monotonic() + patience
-    delay = 0.5
-    while True:
-        try:
-            return await call()
-        except DatabaseUnavailable:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
-
-
 async def run_broadcast(
     store: BroadcastStorage,
     broadcast_id: int,
@@ -213,7 +192,7 @@ async def run_broadcast(
     try:
         after = 0
         while True:
-            batch = await retry_reading(
+            batch = await retry_while_unavailable(
                 lambda after=after: store.broadcast_pending(broadcast_id, BATCH, after=after)
             )
             if not batch:
@@ -225,7 +204,9 @@ async def run_broadcast(
                     report.no_channel += 1
                     continue
                 stale = time.time() - STALE_AFTER
-                claimed = await retry_reading(
+                # a claim whose answer an outage lost may come back False when tried again
+                # (taken by this very run): the recipient stays pending for the next run
+                claimed = await retry_while_unavailable(
                     lambda target=target, stale=stale: store.claim_broadcast(
                         broadcast_id, target.user_id, round_id, stale
                     )
