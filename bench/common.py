@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import socket
 import sys
 from collections import Counter
 from pathlib import Path
@@ -84,6 +85,13 @@ def accepted_labels(question: str, label: str) -> frozenset[str]:
     if label == "account_suspended" and any(w in text for w in REJECTED_PROFILE_WORDS):
         return frozenset({label, "profile_and_portfolio"})
     return frozenset({label})
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free now (for a bot or a fake to listen on)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -28,7 +28,6 @@ import hmac
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import time
 from pathlib import Path
 
 import httpx
-from common import HELDOUT, ROOT, SHARED_SAMPLE, load_tsv, peak_rss_mb
+from common import HELDOUT, ROOT, SHARED_SAMPLE, free_port, load_tsv, peak_rss_mb
 from old_code import BEFORE_ISSUE_13, old_tree
 
 from tests.fakes.graph_api import FakeGraph
@@ -50,12 +49,6 @@ POSTERS = 32  # connections posting at once, as Meta's delivery does in parallel
 def _proc_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _body(psid: str, mid: str, text: str) -> bytes:
@@ -143,7 +136,7 @@ async def run_load(
             text = rng.choice(questions) if roll < 0.8 else ("/menu" if roll < 0.9 else "/help")
             plan.append((psid, f"m_{round_}_{i}", text))
     plan = plan[:limit] if limit else plan
-    port = _free_port()
+    port = free_port()
     async with FakeGraph(token="bench-page-token", latency=0.1) as graph:
         for psid in psids:
             graph.user_wrote(psid)

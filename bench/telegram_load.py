@@ -29,7 +29,6 @@ import contextlib
 import itertools
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,19 +36,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import HELDOUT, ROOT, SHARED_SAMPLE, load_tsv, peak_rss_mb
+from common import HELDOUT, ROOT, SHARED_SAMPLE, free_port, load_tsv, peak_rss_mb
 from old_code import BEFORE_ISSUE_13, old_tree
 
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "424242:bench-token"
 SECRET = "bench-webhook-secret-0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _proc_stats(pid: int) -> tuple[float, float]:
@@ -84,7 +77,7 @@ async def run_load(
                 "LOG_LEVEL": "WARNING",
             }
             if webhook:
-                port = _free_port()
+                port = free_port()
                 env |= {
                     "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
                     "TELEGRAM_WEBHOOK_SECRET": SECRET,

@@ -26,26 +26,19 @@ import contextlib
 import itertools
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
 import httpx
-from common import HELDOUT, ROOT, SHARED_SAMPLE, load_tsv
+from common import HELDOUT, ROOT, SHARED_SAMPLE, free_port, load_tsv
 
 from tests.fakes.telegram_api import FakeTelegram
 from tests.postgres_server import create_database, postgres_cluster
 
 TOKEN = "727272:replicas-bench"
 SECRET = "replicas-bench-secret-0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -79,8 +72,8 @@ async def run(
 ) -> dict[str, float]:
     questions = [q for p in (SHARED_SAMPLE, HELDOUT) if p.exists() for q, _ in load_tsv(p)]
     rng = random.Random(1)
-    front = _free_port()
-    ports = [_free_port() for _ in range(replicas)]
+    front = free_port()
+    ports = [free_port() for _ in range(replicas)]
     async with FakeTelegram(token=TOKEN, latency=0.1, per_chat_rate=1) as tg:
         server = await balancer(front, ports)
         env = {
