@@ -58,15 +58,10 @@ def inline_connection(path: str) -> sqlite3.Connection | None:
 class GroupCommit:
     """Queue small units of work and run them together (inline when the file is free)."""
 
-    def __init__(
-        self,
-        conn: aiosqlite.Connection,
-        lock: asyncio.Lock,
-        inline: sqlite3.Connection | None = None,
-    ) -> None:
+    def __init__(self, conn: aiosqlite.Connection, lock: asyncio.Lock) -> None:
         self._conn = conn
         self._lock = lock  # the store's: no batch may land inside another caller's transaction
-        self._inline = inline
+        self._inline: sqlite3.Connection | None = None  # see use_inline
         self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self.inline_batches = self.thread_batches = self.checkpoints = 0
@@ -79,6 +74,10 @@ class GroupCommit:
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="sqlite-group-commit")
         return await future
+
+    def use_inline(self, inline: sqlite3.Connection | None) -> None:
+        """Run batches on ``inline`` from now on when the file is free (None: never)."""
+        self._inline = inline
 
     def close(self) -> None:
         """Close the inline connection (the store closes the other)."""

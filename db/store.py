@@ -51,15 +51,13 @@ class DatabaseOpenError(RuntimeError):
 class Store:
     """SQLite storage. Open with ``await Store.open(path)``; close with ``close()``."""
 
-    def __init__(
-        self, conn: aiosqlite.Connection, inline: sqlite3.Connection | None = None
-    ) -> None:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
         # aiosqlite runs one connection on one thread; the lock keeps multi-statement
         # transactions from interleaving when handlers run concurrently.
         self._lock = asyncio.Lock()
         # the statements every update makes go to the database thread together under load
-        self._hot = GroupCommit(conn, self._lock, inline)
+        self._hot = GroupCommit(conn, self._lock)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -94,7 +92,7 @@ class Store:
             if str(path) != ":memory:":
                 _tighten_private(Path(path))
             # after the migrations: the second connection must see the final schema
-            store._hot = GroupCommit(conn, store._lock, inline_connection(str(path)))
+            store._hot.use_inline(inline_connection(str(path)))
         except BaseException as exc:
             # an open aiosqlite connection is a live thread: the process could never exit
             await conn.close()

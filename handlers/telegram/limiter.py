@@ -36,6 +36,7 @@ class OutgoingLimiter:
         self._paused_until = 0.0
         self._chat_next: dict[int | str, float] = {}  # chat → loop time of its next slot
         self._recent_429: list[tuple[float, int | str]] = []
+        self._prune_at = _PRUNE_AT
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -62,8 +63,10 @@ class OutgoingLimiter:
         now = loop.time()
         at = max(now, self._chat_next.get(chat_id, 0.0))
         self._chat_next[chat_id] = at + self._interval_of(chat_id)
-        if len(self._chat_next) > _PRUNE_AT:
+        if len(self._chat_next) > self._prune_at:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+            # with more chats busy than that, pruning on every send would cost O(chats) each
+            self._prune_at = max(_PRUNE_AT, 2 * len(self._chat_next))
         if at > now:
             await asyncio.sleep(at - now)
 
