@@ -38,6 +38,9 @@ from common import (
     HELDOUT6,
     HELDOUT7,
     HELDOUT8,
+    HELDOUT9,
+    HELDOUT10,
+    HELDOUT11,
     SHARED_SAMPLE,
     BM25Baseline,
     FuzzBaseline,
@@ -64,7 +67,10 @@ SETS: tuple[tuple[str, Path], ...] = (
     ("held-out 5 (tuning)", HELDOUT5),
     ("held-out 6 (never seen)", HELDOUT6),
     ("held-out 7 (tuning, required ids)", HELDOUT7),
-    ("held-out 8 (never seen, required ids)", HELDOUT8),
+    ("held-out 8 (tuning since stop 16)", HELDOUT8),
+    ("held-out 9 (tuning)", HELDOUT9),
+    ("held-out 10 (never seen)", HELDOUT10),
+    ("held-out 11 (never seen)", HELDOUT11),
 )
 
 
