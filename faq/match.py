@@ -118,7 +118,7 @@ _NB_ALPHA = 0.5
 # two; LEARNED_WEIGHTS are fitted by bench/fit_weights.py (a conditional logit model over
 # the three features, on held-out sets 1, 2, 5 and 7, judged by required topic).
 HAND_WEIGHTS = (1.0, 1.0, 0.0)
-LEARNED_WEIGHTS = (1.0, 0.801, 0.826)
+LEARNED_WEIGHTS = (1.0, 0.699, 0.853)
 WEIGHTS = HAND_WEIGHTS
 
 
@@ -191,6 +191,14 @@ class Matcher:
             }
         self._build_vocabulary(content, field_words)
         self._build_scores(field_words)
+        # the words that name a topic: those of its title and keywords (outside groups have none)
+        self._names = frozenset(
+            self._canon(word)
+            for fields in field_words.values()
+            for name in ("title", "keywords")
+            for words in fields[name]
+            for word in words
+        )
 
     # -- index building --------------------------------------------------------------------
 
@@ -542,6 +550,21 @@ class Matcher:
             round(found.unknown, 4),
             found.known,
         )
+
+    def names_topics(self, question: str) -> bool:
+        """Tell whether every meaningful word of a question is known for sure and names a
+        topic (a word of some topic's title or keywords: "bkash", "upwork").
+
+        Alone, such a word means the topics that name it, even when it also belongs to
+        something the bot does not answer (a bKash PIN): the user gets those topics as
+        buttons rather than a refusal.
+        """
+        words = self._words(question[:2000])
+        for word in words:
+            resolved = self._resolve(word)
+            if resolved is None or resolved[1] < _STEM_WEIGHT or resolved[0] not in self._names:
+                return False
+        return bool(words)
 
     @property
     def uses_nearest(self) -> bool:

@@ -216,16 +216,30 @@ def test_ask_json_names_required_ids_filled_from_the_ranking(content) -> None:
 def test_mostly_unknown_words_without_a_field_word_are_refused(
     understanding: Understanding, matcher: Matcher
 ) -> None:
-    """Two known words ("koto taka") score high, but the question is about a phone pack."""
+    """Two known words ("koto taka") score high, but the question is about a phone pack:
+    refused by the shipped gate and by the thresholds alone (MAX_UNKNOWN_GENERAL)."""
+    import dataclasses
+
     from faq.answer import MAX_UNKNOWN_GENERAL
 
     question = "banglalink e 1gb koto taka"
     result = matcher.rank(question)
     assert not result.domain and result.unknown > MAX_UNKNOWN_GENERAL
-    assert result.best[1] >= HAND_THRESHOLDS.general  # the score alone would answer it
-    assert understanding.decide(question).kind is Kind.OUT_OF_SCOPE
-    # the same share of unknown words with a field word is still answered
-    assert understanding.decide("upwork e 1gb koto taka").topic_id is not None
+    assert result.best[1] >= HAND_THRESHOLDS.answer  # with a field word it would be answered
+    thresholds_alone = Understanding(matcher, dataclasses.replace(HAND_THRESHOLDS, gate=None))
+    for judge in (understanding, thresholds_alone):
+        assert judge.decide(question).kind is Kind.OUT_OF_SCOPE
+        # the same share of unknown words with a field word is still answered
+        assert judge.decide("upwork e 1gb koto taka").topic_id is not None
+
+
+def test_a_short_query_clearly_about_the_other_thing_is_refused(
+    understanding: Understanding,
+) -> None:
+    """"bkash" alone names topics (buttons); "bkash pin" is about the wallet (refused)."""
+    assert understanding.decide("bkash").kind is Kind.UNSURE
+    assert understanding.decide("bkash pin").kind is Kind.OUT_OF_SCOPE
+    assert understanding.decide("excel").kind is Kind.OUT_OF_SCOPE
 
 
 def test_a_short_field_word_with_one_letter_replaced_is_not_the_field(matcher: Matcher) -> None:
