@@ -41,6 +41,7 @@ from common import (
     HELDOUT9,
     HELDOUT10,
     HELDOUT11,
+    HELDOUT12,
     SHARED_SAMPLE,
     BM25Baseline,
     FuzzBaseline,
@@ -71,6 +72,7 @@ SETS: tuple[tuple[str, Path], ...] = (
     ("held-out 9 (tuning)", HELDOUT9),
     ("held-out 10 (never seen)", HELDOUT10),
     ("held-out 11 (never seen)", HELDOUT11),
+    ("held-out 12 (sealed until the end)", HELDOUT12),
 )
 
 

@@ -394,6 +394,9 @@ class Matcher:
         key = key_of(folded)
         if key in self._vocab:
             found = (self._canon(folded), 1.0)
+        elif folded.endswith("mu") and len(folded) > 3 and folded[:-2] + "bo" != folded:
+            # the chat future (করমু, শিখমু, পামু) is the written one (করবো, শিখবো, পাবো)
+            found = self._resolve(folded[:-2] + "bo")
         else:
             stem = self._stem(folded)
             if stem is not None:

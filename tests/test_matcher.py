@@ -250,3 +250,30 @@ def test_a_short_field_word_with_one_letter_replaced_is_not_the_field(matcher: M
     # a long field word misspelt by one letter, or a dropped letter, still counts
     assert matcher.rank("আউটসোসিং কী").domain
     assert matcher.rank("frelancing kivabe shikhbo").domain
+
+
+def test_the_chat_future_is_the_written_one(matcher: Matcher) -> None:
+    """শিখমু/shikhmu is শিখবো, not a guess from its consonants (স্কিম, a scam word)."""
+    for chat, written in (("শিখমু", "শিখবো"), ("shikhmu", "shikhbo"), ("dimu", "dibo")):
+        assert matcher.rank(f"ki {chat}").ranked == matcher.rank(f"ki {written}").ranked
+
+
+def test_the_gate_weighs_the_lead_over_questions_no_topic_answers() -> None:
+    """The shipped gate: features on a 0..1 scale; a better lead over faq/outside.toml and
+    a field word make a question more likely in scope, unknown words less."""
+    from faq.answer import HAND_GATE, gate_features
+    from faq.match import MatchResult
+
+    def result(best: float, outside: float, domain: bool, unknown: float) -> MatchResult:
+        ranked = (("what_is_outsourcing", best), ("pros_and_cons", best / 2))
+        return MatchResult(ranked, domain, outside, words=5, unknown=unknown, known=5)
+
+    plain = result(0.7, 0.2, False, 0.0)
+    assert all(-1.0 <= x <= 1.0 for x in gate_features(plain))
+    p = HAND_GATE.probability
+    assert p(gate_features(result(0.7, 0.1, False, 0.0))) > p(gate_features(plain))
+    assert p(gate_features(result(0.7, 0.2, True, 0.0))) > p(gate_features(plain))
+    assert p(gate_features(result(0.7, 0.2, False, 0.5))) < p(gate_features(plain))
+    assert HAND_GATE.accepts(result(0.9, 0.05, True, 0.0))
+    assert not HAND_GATE.accepts(result(0.3, 0.6, False, 0.4))
+    assert not HAND_GATE.accepts(MatchResult(()))
