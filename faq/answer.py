@@ -101,15 +101,15 @@ class Thresholds:
 # required topic (Topic.covers): for the hand-set weights (faq.match.HAND_WEIGHTS) and for
 # the learned ones (LEARNED_WEIGHTS).
 HAND_GATE = Gate(
-    weights=(-0.892, 1.278, 2.317, 1.947, -1.111, 2.389, -0.643, 0.348, -0.232, -0.274),
-    cut=0.69,
+    weights=(-0.841, 1.282, 2.345, 1.961, -1.142, 2.424, -0.607, 0.334, -0.245, -0.208),
+    cut=0.715,
 )
 LEARNED_GATE = Gate(
-    weights=(-0.757, 1.259, 2.401, 1.839, -1.033, 2.292, -0.727, 0.54, -0.065, -0.108),
-    cut=0.675,
+    weights=(-0.772, 1.285, 2.452, 1.859, -1.103, 2.388, -0.749, 0.545, -0.085, -0.044),
+    cut=0.71,
 )
-HAND_THRESHOLDS = Thresholds(answer=0.385, general=0.747, suggest=0.12, gate=HAND_GATE)
-LEARNED_THRESHOLDS = Thresholds(answer=0.449, general=0.627, suggest=0.269, gate=LEARNED_GATE)
+HAND_THRESHOLDS = Thresholds(answer=0.384, general=0.796, suggest=0.12, gate=HAND_GATE)
+LEARNED_THRESHOLDS = Thresholds(answer=0.448, general=0.643, suggest=0.269, gate=LEARNED_GATE)
 THRESHOLDS = HAND_THRESHOLDS
 ANSWER_THRESHOLD = THRESHOLDS.answer  # `main.py unanswered` lists questions below it
 MAX_SUGGESTIONS = 3
