@@ -152,6 +152,16 @@ class Features:
     known: int  # those of them known for sure (not guessed by correction or consonants)
 
 
+@dataclass(frozen=True, slots=True)
+class _ExampleIndex:
+    """Every phrasing on its own (the nearest-example feature): its topic, its IDF mass,
+    and per term the phrasings that contain it."""
+
+    topic: list[int]
+    mass: list[float]
+    postings: dict[str, list[int]]
+
+
 class Matcher:
     """An index over the topic tree, built once and queried many times."""
 
@@ -285,38 +295,63 @@ class Matcher:
             df.update(counts.keys())
         self._idf = {w: math.log((n_topics + 1) / (d + 0.5)) for w, d in df.items()}
         self._unknown_idf = math.log((n_topics + 1) / 1.5)
-        # coverage: a saturated field-weighted frequency per topic
-        self._coverage: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        # Naive Bayes: log P(term | topic) with add-alpha smoothing, stored as the gain over
-        # an unseen term so that a question only touches the topics that contain its terms
+        # per term, the topics that contain it, each with two numbers: coverage (a saturated
+        # field-weighted frequency) and Naive Bayes (log P(term | topic) with add-alpha
+        # smoothing, stored as the gain over an unseen term, so that a question only touches
+        # the topics that contain its terms)
+        self._per_term: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
         self._nb_unseen: list[float] = []
-        self._nb_gain: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        per_term, log = self._per_term, math.log
         for index, topic_id in enumerate(self._topic_ids):
             total = sum(tf[topic_id].values()) + _NB_ALPHA * len(df)
-            unseen = math.log(_NB_ALPHA / total)
+            unseen = log(_NB_ALPHA / total)
             self._nb_unseen.append(unseen)
-            log_total = math.log(total)
+            shift = log(total) + unseen
             for term, freq in tf[topic_id].items():
-                self._coverage[term].append((index, freq / (freq + _SATURATION)))
-                self._nb_gain[term].append(
-                    (index, math.log(freq + _NB_ALPHA) - log_total - unseen)
+                per_term[term].append(
+                    (index, freq / (freq + _SATURATION), log(freq + _NB_ALPHA) - shift)
                 )
         # nearest example: every example phrasing (title, keyword) on its own, so that a
-        # question close to one phrasing is not diluted by the rest of the topic's text
-        self._example_topic: list[int] = []
-        self._example_mass: list[float] = []
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        idf = self._idf
-        for index, topic_id in enumerate(self._topic_ids):
-            fields = terms_of[topic_id]
-            for terms in (*fields["title"], *fields["keywords"], *fields["examples"]):
+        # question close to one phrasing is not diluted by the rest of the topic's text.
+        # Built on first use (short queries, or weights that use it): the shipped weights
+        # leave it out, and building it costs a sixth of the index
+        self._phrasings = [
+            terms
+            for topic_id in self._topic_ids
+            for terms in (
+                *terms_of[topic_id]["title"],
+                *terms_of[topic_id]["keywords"],
+                *terms_of[topic_id]["examples"],
+            )
+        ]
+        self._phrasing_topic = [
+            index
+            for index, topic_id in enumerate(self._topic_ids)
+            for _ in range(
+                len(terms_of[topic_id]["title"])
+                + len(terms_of[topic_id]["keywords"])
+                + len(terms_of[topic_id]["examples"])
+            )
+        ]
+        self._examples: _ExampleIndex | None = None
+
+    def _example_index(self) -> _ExampleIndex:
+        """Return the nearest-example index, building it the first time."""
+        if self._examples is None:
+            idf = self._idf
+            topic: list[int] = []
+            mass: list[float] = []
+            postings: dict[str, list[int]] = defaultdict(list)
+            for terms, index in zip(self._phrasings, self._phrasing_topic, strict=True):
                 if not terms:
                     continue
-                number = len(self._example_topic)
-                self._example_topic.append(index)
-                self._example_mass.append(sum(idf[t] for t in terms))
+                number = len(topic)
+                topic.append(index)
+                mass.append(sum(map(idf.__getitem__, terms)))
                 for term in terms:
-                    self._postings[term].append(number)
+                    postings[term].append(number)
+            self._examples = _ExampleIndex(topic, mass, postings)
+        return self._examples
 
     # -- building blocks -------------------------------------------------------------------
 
@@ -379,7 +414,10 @@ class Matcher:
         return found
 
     def _canon_all(self, words: list[str]) -> list[str]:
-        return [self._canon(w) for w in words]
+        cache = self._canon_cache
+        if cache is None:
+            return [self._canon(w) for w in words]
+        return [cache[w] if w in cache else self._canon(w) for w in words]
 
     @staticmethod
     def _terms_of(keys: list[str]) -> set[str]:
@@ -481,6 +519,7 @@ class Matcher:
         """
         if nearest is None:
             nearest = self.uses_nearest
+        examples = self._example_index() if nearest else None
         terms, unknown, domain, words, known = self._question_terms(question)
         total = unknown * self._unknown_idf
         n = len(self._topic_ids)
@@ -494,12 +533,11 @@ class Matcher:
                 continue
             total += idf
             weight_sum += weight
-            for index, sat in self._coverage.get(term, ()):
+            for index, sat, gain in self._per_term.get(term, ()):
                 coverage[index] += weight * idf * sat
-            for index, gain in self._nb_gain.get(term, ()):
                 likelihood[index] += weight * gain
-            if nearest:
-                for number in self._postings.get(term, ()):
+            if examples is not None:
+                for number in examples.postings.get(term, ()):
                     overlap[number] += weight * idf
         if total <= 0:
             return Features([], domain, 1.0, words, known)
@@ -512,8 +550,8 @@ class Matcher:
         closest = [0.0] * n
         for number, shared in overlap.items():
             # cosine of binary idf-weighted sets: the shared mass over both masses
-            sim = shared / math.sqrt(total * self._example_mass[number])
-            index = self._example_topic[number]
+            sim = shared / math.sqrt(total * examples.mass[number])
+            index = examples.topic[number]
             if sim > closest[index]:
                 closest[index] = sim
         out = []
