@@ -101,15 +101,15 @@ class Thresholds:
 # required topic (Topic.covers): for the hand-set weights (faq.match.HAND_WEIGHTS) and for
 # the learned ones (LEARNED_WEIGHTS).
 HAND_GATE = Gate(
-    weights=(-0.841, 1.282, 2.345, 1.961, -1.142, 2.424, -0.607, 0.334, -0.245, -0.208),
-    cut=0.715,
+    weights=(-0.994, 1.319, 2.403, 2.021, -1.26, 2.579, -0.728, 0.349, -0.324, -0.286),
+    cut=0.705,
 )
 LEARNED_GATE = Gate(
-    weights=(-0.772, 1.285, 2.452, 1.859, -1.103, 2.388, -0.749, 0.545, -0.085, -0.044),
-    cut=0.71,
+    weights=(-0.817, 1.256, 2.494, 1.898, -1.171, 2.428, -0.728, 0.568, -0.128, -0.095),
+    cut=0.705,
 )
-HAND_THRESHOLDS = Thresholds(answer=0.384, general=0.796, suggest=0.12, gate=HAND_GATE)
-LEARNED_THRESHOLDS = Thresholds(answer=0.448, general=0.643, suggest=0.269, gate=LEARNED_GATE)
+HAND_THRESHOLDS = Thresholds(answer=0.407, general=0.825, suggest=0.12, gate=HAND_GATE)
+LEARNED_THRESHOLDS = Thresholds(answer=0.454, general=0.680, suggest=0.272, gate=LEARNED_GATE)
 THRESHOLDS = HAND_THRESHOLDS
 ANSWER_THRESHOLD = THRESHOLDS.answer  # `main.py unanswered` lists questions below it
 MAX_SUGGESTIONS = 3

@@ -118,7 +118,7 @@ _NB_ALPHA = 0.5
 # two; LEARNED_WEIGHTS are fitted by bench/fit_weights.py (a conditional logit model over
 # the three features, on held-out sets 1, 2, 5 and 7, judged by required topic).
 HAND_WEIGHTS = (1.0, 1.0, 0.0)
-LEARNED_WEIGHTS = (1.0, 0.703, 0.865)
+LEARNED_WEIGHTS = (1.0, 0.692, 0.876)
 WEIGHTS = HAND_WEIGHTS
 
 
@@ -406,6 +406,8 @@ class Matcher:
         key = key_of(folded)
         if key in self._synonym:
             found = self._synonym[key]
+        elif _chat_future(folded):
+            found = self._canon(folded[:-2] + "bo")
         else:
             stem = self._stem(folded)
             found = self._synonym.get(stem, stem) if stem is not None else key
@@ -432,8 +434,7 @@ class Matcher:
         key = key_of(folded)
         if key in self._vocab:
             found = (self._canon(folded), 1.0)
-        elif folded.endswith("mu") and len(folded) > 3 and folded[:-2] + "bo" != folded:
-            # the chat future (করমু, শিখমু, পামু) is the written one (করবো, শিখবো, পাবো)
+        elif _chat_future(folded):
             found = self._resolve(folded[:-2] + "bo")
         else:
             stem = self._stem(folded)
@@ -617,6 +618,12 @@ class Matcher:
         """Return the ids that ``features`` scores, in its order (questions no topic
         answers last, their ids prefixed with ``OUTSIDE_PREFIX``)."""
         return self._topic_ids
+
+
+def _chat_future(folded: str) -> bool:
+    """Tell whether a word is the chat future (করমু, শিখমু, পামু), read as the written one
+    (করবো, শিখবো, পাবো) in content and questions alike."""
+    return len(folded) > 3 and folded.endswith("mu")
 
 
 def _correctable(key: str) -> bool:
