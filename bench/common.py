@@ -46,6 +46,8 @@ HELDOUT10 = ROOT / "bench" / "data" / "heldout10_questions.tsv"
 HELDOUT11 = ROOT / "bench" / "data" / "heldout11_questions.tsv"
 # a fourth new writer's set, sealed: run once, at the end of stop 16, on the final matcher
 HELDOUT12 = ROOT / "bench" / "data" / "heldout12_questions.tsv"
+# a fifth writer's set, written after the matcher was frozen and run once on it
+HELDOUT13 = ROOT / "bench" / "data" / "heldout13_questions.tsv"
 
 # Sets 5 and 6 were labelled with our own ids, and their writers were told "govt_programs =
 # freelancer ID"; topics.md puts "registration / freelancer ID" in tax_and_registration.
