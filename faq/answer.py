@@ -101,12 +101,12 @@ class Thresholds:
 # required topic (Topic.covers): for the hand-set weights (faq.match.HAND_WEIGHTS) and for
 # the learned ones (LEARNED_WEIGHTS).
 HAND_GATE = Gate(
-    weights=(-0.994, 1.319, 2.403, 2.021, -1.26, 2.579, -0.728, 0.349, -0.324, -0.286),
-    cut=0.705,
+    weights=(-0.953, 1.261, 2.47, 2.001, -1.201, 2.462, -0.738, 0.342, -0.283, -0.133),
+    cut=0.71,
 )
 LEARNED_GATE = Gate(
-    weights=(-0.817, 1.256, 2.494, 1.898, -1.171, 2.428, -0.728, 0.568, -0.128, -0.095),
-    cut=0.705,
+    weights=(-0.776, 1.229, 2.518, 1.875, -1.063, 2.292, -0.76, 0.549, -0.088, -0.056),
+    cut=0.725,
 )
 HAND_THRESHOLDS = Thresholds(answer=0.407, general=0.825, suggest=0.12, gate=HAND_GATE)
 LEARNED_THRESHOLDS = Thresholds(answer=0.454, general=0.680, suggest=0.272, gate=LEARNED_GATE)

@@ -14,6 +14,7 @@ about cricket or biryani fall below the threshold.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import tomllib
@@ -24,6 +25,7 @@ from pathlib import Path
 from faq import normalize
 from faq.model import Content, Topic
 from faq.normalize import SHORT_SKELETON, clean_text, consonants, fold, key_of, tokenize
+from faq.ranker import RANKER_SHARE, Ranker, load_ranker
 
 __all__ = [
     "HAND_WEIGHTS",
@@ -118,7 +120,7 @@ _NB_ALPHA = 0.5
 # two; LEARNED_WEIGHTS are fitted by bench/fit_weights.py (a conditional logit model over
 # the three features, on held-out sets 1, 2, 5, 7, 8 and 9, judged by required topic).
 HAND_WEIGHTS = (1.0, 1.0, 0.0)
-LEARNED_WEIGHTS = (1.0, 0.692, 0.876)
+LEARNED_WEIGHTS = (1.0, 0.691, 0.875)
 WEIGHTS = HAND_WEIGHTS
 
 
@@ -150,6 +152,9 @@ class Features:
     unknown: float  # the share of the question's information in unknown words
     words: int  # the question's words that carry meaning
     known: int  # those of them known for sure (not guessed by correction or consonants)
+    # the learned re-ranker's probability of each topic (faq.ranker), same order; empty
+    # without a re-ranker
+    learned: list[float] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +175,12 @@ class Matcher:
         content: Content,
         weights: tuple[float, ...] = WEIGHTS,
         outside: dict[str, tuple[str, ...]] | None = None,
+        ranker: Ranker | str | None = "shipped",
     ) -> None:
+        """``ranker``: the learned re-ranker (faq.ranker); "shipped" reads faq/ranker.json,
+        None orders topics by the matcher's score alone."""
         self._weights = weights
+        self._ranker = load_ranker() if ranker == "shipped" else ranker
         outside = load_outside() if outside is None else outside
         # the questions no topic answers are indexed after the topics, like topics
         self._n_topics = len(content.topics)
@@ -334,6 +343,11 @@ class Matcher:
             )
         ]
         self._examples: _ExampleIndex | None = None
+        # the re-ranker's topics → this index's positions (a topic it does not know: none)
+        self._ranker_at: list[int] = []
+        if isinstance(self._ranker, Ranker):
+            at = {topic_id: i for i, topic_id in enumerate(self._topic_ids[: self._n_topics])}
+            self._ranker_at = [at.get(topic_id, -1) for topic_id in self._ranker.topics]
 
     def _example_index(self) -> _ExampleIndex:
         """Return the nearest-example index, building it the first time."""
@@ -559,7 +573,13 @@ class Matcher:
         for index in range(n):
             raw = coverage[index] / total
             out.append((raw / (raw + _CALIBRATION), odds[index] / norm, closest[index]))
-        return Features(out, domain, unknown * self._unknown_idf / total, words, known)
+        learned: list[float] = []
+        if isinstance(self._ranker, Ranker):
+            learned = [0.0] * n
+            for at, p in zip(self._ranker_at, self._ranker.probabilities(terms), strict=True):
+                if at >= 0:
+                    learned[at] = p
+        return Features(out, domain, unknown * self._unknown_idf / total, words, known, learned)
 
     def rank(self, question: str, limit: int = 4) -> MatchResult:
         """Rank the topics for one question."""
@@ -577,7 +597,14 @@ class Matcher:
         a, b, c = a / scale, b / scale, c / scale
         scores = [a * x + b * y + c * z for x, y, z in features]
         n_topics = self._n_topics
-        real = sorted(range(n_topics), key=scores.__getitem__, reverse=True)[:limit]
+        # the re-ranker changes the order, not the scores the decision reads (faq.ranker)
+        learned = found.learned
+        if learned:
+            real = sorted(
+                range(n_topics), key=lambda i: scores[i] + RANKER_SHARE * learned[i], reverse=True
+            )[:limit]
+        else:
+            real = sorted(range(n_topics), key=scores.__getitem__, reverse=True)[:limit]
         outside = max(scores[n_topics:], default=0.0)
         ranked = tuple(
             (self._topic_ids[index], round(scores[index], 4))
@@ -592,6 +619,15 @@ class Matcher:
             round(found.unknown, 4),
             found.known,
         )
+
+    def question_terms(self, question: str) -> dict[str, float]:
+        """Return a question's terms (canonical words and word pairs) with their match
+        weights: what the scores and the re-ranker read."""
+        return self._question_terms(question)[0]
+
+    def knows(self, term: str) -> bool:
+        """Tell whether a term occurs in the topics or the outside groups."""
+        return term in self._idf
 
     def names_topics(self, question: str) -> bool:
         """Tell whether every meaningful word of a question is known for sure and names a

@@ -277,3 +277,30 @@ def test_the_gate_weighs_the_lead_over_questions_no_topic_answers() -> None:
     assert HAND_GATE.accepts(result(0.9, 0.05, True, 0.0))
     assert not HAND_GATE.accepts(result(0.3, 0.6, False, 0.4))
     assert not HAND_GATE.accepts(MatchResult(()))
+
+
+def test_the_shipped_reranker_knows_every_topic_and_only_reorders(content) -> None:
+    """faq/ranker.json is trained on this content's topics; it changes the order of the
+    topics, never the score a topic carries (what the gate reads)."""
+    from faq.ranker import load_ranker
+
+    ranker = load_ranker()
+    assert ranker is not None and set(ranker.topics) == set(content.topics)
+    with_ranker = Matcher(content)
+    alone = Matcher(content, ranker=None)
+    question = "প্রপোজাল লেখার নিয়ম কী, কীভাবে লিখলে কাজ পাব"
+    found = with_ranker.features(question)
+    assert abs(sum(found.learned) - 1.0) < 1e-6
+    assert max(range(len(found.learned)), key=found.learned.__getitem__) == list(
+        with_ranker.topic_ids
+    ).index("first_job")
+    scores_alone = dict(alone.rank(question, limit=35).ranked)
+    for topic_id, score in with_ranker.rank(question, limit=35).ranked:
+        assert scores_alone[topic_id] == score
+    assert alone.features(question).learned == []
+
+
+def test_a_missing_reranker_file_means_none(tmp_path: Path) -> None:
+    from faq.ranker import load_ranker
+
+    assert load_ranker(tmp_path / "nothing.json") is None
