@@ -48,6 +48,8 @@ HELDOUT11 = ROOT / "bench" / "data" / "heldout11_questions.tsv"
 HELDOUT12 = ROOT / "bench" / "data" / "heldout12_questions.tsv"
 # a fifth writer's set, written after the matcher was frozen and run once on it
 HELDOUT13 = ROOT / "bench" / "data" / "heldout13_questions.tsv"
+# a sixth writer's set, written while the re-ranker was built and run once, on the final matcher
+HELDOUT14 = ROOT / "bench" / "data" / "heldout14_questions.tsv"
 
 # Sets 5 and 6 were labelled with our own ids, and their writers were told "govt_programs =
 # freelancer ID"; topics.md puts "registration / freelancer ID" in tax_and_registration.

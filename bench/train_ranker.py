@@ -108,14 +108,13 @@ def main() -> None:
     ids = tuple(content.topics)
     weights = train(data, len(ids))
     kept = {
-        term: [x for k, w in enumerate(row) if abs(w) >= MIN_WEIGHT for x in (k, round(w, 3))]
+        term: [(k, w) for k, w in enumerate(row) if abs(w) >= MIN_WEIGHT]
         for term, row in weights.items()
     }
-    ranker = Ranker(ids, {term: flat for term, flat in kept.items() if flat})
+    ranker = Ranker(ids, {term: pairs for term, pairs in sorted(kept.items()) if pairs})
     RANKER_PATH.write_text(ranker.to_json() + "\n", "utf-8")
-    n_weights = sum(len(flat) // 2 for flat in ranker.weights.values())
     print(
-        f"{len(data)} training texts, {len(ranker.weights)} terms, {n_weights} weights, "
+        f"{len(data)} training texts, {ranker.terms()} terms, {ranker.size()} weights, "
         f"{RANKER_PATH.stat().st_size / 1e6:.1f} MB -> {RANKER_PATH}"
     )
 
