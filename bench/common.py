@@ -50,6 +50,17 @@ HELDOUT12 = ROOT / "bench" / "data" / "heldout12_questions.tsv"
 HELDOUT13 = ROOT / "bench" / "data" / "heldout13_questions.tsv"
 # a sixth writer's set, written while the re-ranker was built and run once, on the final matcher
 HELDOUT14 = ROOT / "bench" / "data" / "heldout14_questions.tsv"
+# The question sets the matcher is tuned on, by the name `bench/misses.py` takes: their
+# misses may be read, and bench/fit_weights.py (gates, thresholds, learned weights) and
+# bench/train_ranker.py (the re-ranker) fit on them. Every other set only measures.
+TUNING_SETS = {
+    "1": HELDOUT,
+    "2": HELDOUT2,
+    "5": HELDOUT5,
+    "7": HELDOUT7,
+    "8": HELDOUT8,
+    "9": HELDOUT9,
+}
 
 # Sets 5 and 6 were labelled with our own ids, and their writers were told "govt_programs =
 # freelancer ID"; topics.md puts "registration / freelancer ID" in tax_and_registration.

@@ -11,27 +11,9 @@ from __future__ import annotations
 
 import sys
 
-from common import (
-    HELDOUT,
-    HELDOUT2,
-    HELDOUT5,
-    HELDOUT7,
-    HELDOUT8,
-    HELDOUT9,
-    SHARED_SAMPLE,
-    accepted_labels,
-    load_rows,
-)
+from common import SHARED_SAMPLE, TUNING_SETS, accepted_labels, load_rows
 
-TUNING = {
-    "1": HELDOUT,
-    "2": HELDOUT2,
-    "5": HELDOUT5,
-    "7": HELDOUT7,
-    "8": HELDOUT8,
-    "9": HELDOUT9,
-    "sample": SHARED_SAMPLE,
-}
+TUNING = {**TUNING_SETS, "sample": SHARED_SAMPLE}
 
 
 def main() -> None:

@@ -19,18 +19,9 @@ import random
 import sys
 from pathlib import Path
 
-from common import (
-    HELDOUT,
-    HELDOUT2,
-    HELDOUT5,
-    HELDOUT7,
-    HELDOUT8,
-    HELDOUT9,
-    accepted_labels,
-    load_rows,
-)
+from common import TUNING_SETS, accepted_labels, load_rows
 
-TUNING = (HELDOUT, HELDOUT2, HELDOUT5, HELDOUT7, HELDOUT8, HELDOUT9)
+TUNING = tuple(TUNING_SETS.values())
 TUNING_COPIES = 3
 PASSES = 12
 RATE = 0.5
