@@ -218,6 +218,11 @@ class Matcher:
             for words in fields[name]
             for word in words
         )
+        # the re-ranker's topics → this index's positions (a topic it does not know: -1)
+        self._ranker_at: list[int] = []
+        if isinstance(self._ranker, Ranker):
+            at = {topic_id: i for i, topic_id in enumerate(self._topic_ids[: self._n_topics])}
+            self._ranker_at = [at.get(topic_id, -1) for topic_id in self._ranker.topics]
 
     # -- index building --------------------------------------------------------------------
 
@@ -324,30 +329,14 @@ class Matcher:
         # question close to one phrasing is not diluted by the rest of the topic's text.
         # Built on first use (short queries, or weights that use it): the shipped weights
         # leave it out, and building it costs a sixth of the index
+        # each phrasing's terms with the index of its topic
         self._phrasings = [
-            terms
-            for topic_id in self._topic_ids
-            for terms in (
-                *terms_of[topic_id]["title"],
-                *terms_of[topic_id]["keywords"],
-                *terms_of[topic_id]["examples"],
-            )
-        ]
-        self._phrasing_topic = [
-            index
+            (index, terms)
             for index, topic_id in enumerate(self._topic_ids)
-            for _ in range(
-                len(terms_of[topic_id]["title"])
-                + len(terms_of[topic_id]["keywords"])
-                + len(terms_of[topic_id]["examples"])
-            )
+            for name in ("title", "keywords", "examples")
+            for terms in terms_of[topic_id][name]
         ]
         self._examples: _ExampleIndex | None = None
-        # the re-ranker's topics → this index's positions (a topic it does not know: none)
-        self._ranker_at: list[int] = []
-        if isinstance(self._ranker, Ranker):
-            at = {topic_id: i for i, topic_id in enumerate(self._topic_ids[: self._n_topics])}
-            self._ranker_at = [at.get(topic_id, -1) for topic_id in self._ranker.topics]
 
     def _example_index(self) -> _ExampleIndex:
         """Return the nearest-example index, building it the first time."""
@@ -356,7 +345,7 @@ class Matcher:
             topic: list[int] = []
             mass: list[float] = []
             postings: dict[str, list[int]] = defaultdict(list)
-            for terms, index in zip(self._phrasings, self._phrasing_topic, strict=True):
+            for index, terms in self._phrasings:
                 if not terms:
                     continue
                 number = len(topic)
