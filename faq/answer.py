@@ -301,13 +301,13 @@ class Understanding:
             and result.words == result.known == len(words)  # no question word, none guessed
         )
         # about the other thing (a bKash PIN, a laptop to buy); but a word or two that name
-        # topics ("bkash") and are not clearly about the other thing get those topics
-        ambiguous = (
+        # topics ("bkash") and are not clearly about the other thing get those topics (the
+        # names are looked up only for a short query that the outside groups would take)
+        if result.outside >= best_score and not (
             short
             and result.outside - best_score < SHORT_OUTSIDE_LEAD
             and self.matcher.names_topics(text)
-        )
-        if result.outside >= best_score and not ambiguous:
+        ):
             return Decision(
                 Kind.OUT_OF_SCOPE, None, best_score, order[:MAX_SUGGESTIONS], ranking=order
             )
@@ -315,8 +315,8 @@ class Understanding:
             # alone, a word means the topics that name it (title, keywords, a short example)
             if SHORT_WEIGHTS[2] and not self.matcher.uses_nearest:
                 found = self.matcher.features(text, nearest=True)
-            short = self.matcher.ranking(found, SHORT_WEIGHTS, limit=RANKING_DEPTH)
-            return _short_decision(short, limits.suggest)
+            alone = self.matcher.ranking(found, SHORT_WEIGHTS, limit=RANKING_DEPTH)
+            return _short_decision(alone, limits.suggest)
         if limits.gate is not None:
             answer = limits.gate.accepts(result)
         else:

@@ -104,9 +104,7 @@ class Ranker:
             values = array(kind)
             values.frombytes(base64.b64decode(data[name]))
             setattr(ranker, f"_{name}", values)
-        if not len(ranker._ends) == len(ranker._slot) or len(ranker._topic) != len(
-            ranker._weight
-        ):
+        if len(ranker._ends) != len(ranker._slot) or len(ranker._topic) != len(ranker._weight):
             raise ValueError("faq/ranker.json: the arrays do not match the terms")
         return ranker
 
