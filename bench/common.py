@@ -50,6 +50,11 @@ HELDOUT12 = ROOT / "bench" / "data" / "heldout12_questions.tsv"
 HELDOUT13 = ROOT / "bench" / "data" / "heldout13_questions.tsv"
 # a sixth writer's set, written while the re-ranker was built and run once, on the final matcher
 HELDOUT14 = ROOT / "bench" / "data" / "heldout14_questions.tsv"
+# stop 17: three new writers, from topics.md only, as before. Sets 15 and 16 are never read
+# line by line (their totals judge changes); set 17 is sealed: run once, on the final matcher
+HELDOUT15 = ROOT / "bench" / "data" / "heldout15_questions.tsv"
+HELDOUT16 = ROOT / "bench" / "data" / "heldout16_questions.tsv"
+HELDOUT17 = ROOT / "bench" / "data" / "heldout17_questions.tsv"
 # The question sets the matcher is tuned on, by the name `bench/misses.py` takes: their
 # misses may be read, and bench/fit_weights.py (gates, thresholds, learned weights) and
 # bench/train_ranker.py (the re-ranker) fit on them. Every other set only measures.
