@@ -53,6 +53,7 @@ from common import (
     HELDOUT14,
     HELDOUT15,
     HELDOUT16,
+    HELDOUT17,
     SHARED_SAMPLE,
     BM25Baseline,
     FuzzBaseline,
@@ -88,6 +89,7 @@ SETS: tuple[tuple[str, Path], ...] = (
     ("held-out 14 (stop 16's sealed set)", HELDOUT14),
     ("held-out 15 (never read)", HELDOUT15),
     ("held-out 16 (never read)", HELDOUT16),
+    ("held-out 17 (sealed, run once)", HELDOUT17),
 )
 
 
