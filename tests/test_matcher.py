@@ -236,7 +236,7 @@ def test_mostly_unknown_words_without_a_field_word_are_refused(
 def test_a_short_query_clearly_about_the_other_thing_is_refused(
     understanding: Understanding,
 ) -> None:
-    """"bkash" alone names topics (buttons); "bkash pin" is about the wallet (refused)."""
+    """A lone "bkash" names topics (buttons); "bkash pin" is about the wallet (refused)."""
     assert understanding.decide("bkash").kind is Kind.UNSURE
     assert understanding.decide("bkash pin").kind is Kind.OUT_OF_SCOPE
     assert understanding.decide("excel").kind is Kind.OUT_OF_SCOPE
