@@ -8,7 +8,7 @@ file is reproducible) on every phrasing of the content (title, keywords, example
 the in-scope questions of the tuning sets (1, 2, 5, 7-13), each of those three times:
 they are how users really write, which the content's phrasings only partly are. A tuning
 question counts for every topic that covers its required id (``Topic.covers``). The sets
-that never tuned anything (3, 4, 6, 14-17) are never read. Weights smaller than
+that never tuned anything (3, 4, 6, 14-19) are never read. Weights smaller than
 ``MIN_WEIGHT`` are dropped from the file.
 """
 
