@@ -101,15 +101,15 @@ class Thresholds:
 # required topic (Topic.covers): for the hand-set weights (faq.match.HAND_WEIGHTS) and for
 # the learned ones (LEARNED_WEIGHTS).
 HAND_GATE = Gate(
-    weights=(-0.433, 0.988, 2.203, 1.784, -0.852, 1.84, -0.577, 0.463, 0.093, 0.045),
+    weights=(-0.549, 1.031, 2.208, 1.836, -0.972, 2.003, -0.533, 0.463, -0.061, 0.012),
     cut=0.76,
 )
 LEARNED_GATE = Gate(
-    weights=(-0.31, 0.994, 2.283, 1.668, -0.744, 1.738, -0.595, 0.621, 0.215, 0.095),
-    cut=0.785,
+    weights=(-0.466, 1.055, 2.27, 1.717, -1.002, 2.056, -0.603, 0.597, 0.052, 0.065),
+    cut=0.765,
 )
-HAND_THRESHOLDS = Thresholds(answer=0.407, general=0.775, suggest=0.12, gate=HAND_GATE)
-LEARNED_THRESHOLDS = Thresholds(answer=0.398, general=0.665, suggest=0.239, gate=LEARNED_GATE)
+HAND_THRESHOLDS = Thresholds(answer=0.405, general=0.818, suggest=0.12, gate=HAND_GATE)
+LEARNED_THRESHOLDS = Thresholds(answer=0.470, general=0.640, suggest=0.282, gate=LEARNED_GATE)
 THRESHOLDS = HAND_THRESHOLDS
 ANSWER_THRESHOLD = THRESHOLDS.answer  # `main.py unanswered` lists questions below it
 MAX_SUGGESTIONS = 3
