@@ -258,8 +258,13 @@ class Matcher:
         self, content: Content, field_words: dict[str, dict[str, list[list[str]]]]
     ) -> None:
         """Collect known keys, synonym heads, field words and the correction indexes."""
-        every_text = [w for f in field_words.values() for texts in f.values() for w in texts]
-        self._vocab = {key_of(word) for words in every_text for word in words}
+        # every word once, with how often it occurs (counted in C, in order of first use)
+        counts = Counter(
+            itertools.chain.from_iterable(
+                words for f in field_words.values() for texts in f.values() for words in texts
+            )
+        )
+        self._vocab = {key_of(word) for word in counts}
         self._synonym: dict[str, str] = {}
         for group in content.synonyms:
             keys = [key_of(f) for w in group for f in self._words(w)]
@@ -289,11 +294,10 @@ class Matcher:
             self._domain_index[min(phrase)].append(phrase)
         # short words that differ only in vowels: consonants → the most frequent known word
         by_consonants: dict[str, Counter[str]] = defaultdict(Counter)
-        for words in every_text:
-            for word in words:
-                skel = consonants(word)
-                if len(skel) == SHORT_SKELETON and key_of(word) != skel:
-                    by_consonants[skel][self._canon(word)] += 1
+        for word, count in counts.items():
+            skel = consonants(word)
+            if len(skel) == SHORT_SKELETON and key_of(word) != skel:
+                by_consonants[skel][self._canon(word)] += count
         self._by_consonants = {k: c.most_common(1)[0][0] for k, c in by_consonants.items()}
 
     def _build_scores(self, field_words: dict[str, dict[str, list[list[str]]]]) -> None:
