@@ -1,4 +1,4 @@
-"""Fit the matcher's feature weights and thresholds on the tuning sets (1, 2, 5, 7-13).
+"""Fit the matcher's feature weights and thresholds on the tuning sets (1, 2, 5, 7-13, 15-18).
 
     python bench/fit_weights.py
 
@@ -10,7 +10,7 @@ It then sweeps the two refusal thresholds (with and without a field word) for th
 top-1 + refused on the same questions, and fits, for each set of weights, the gate that
 replaces them in the shipped decision (``faq.answer.Gate``: a logistic model of "in
 scope", ``fit_gate``), and prints all of them, with the figures of the hand-set weights
-for comparison. Sets 3, 4, 6 and 14-19 are never read here.
+for comparison. Sets 3, 4, 6, 14, 19 and 20 are never read here.
 
 Answers are judged by required topic, as the judges' hidden set is: a topic counts as right
 when it covers the labelled one's required id (``Topic.covers``), and the likelihood is that

@@ -1,10 +1,10 @@
-"""List the matcher's misses on a tuning set, to study them (never on sets 3, 4, 6, 14-19).
+"""List the matcher's misses on a tuning set, to study them (never on sets 3, 4, 6, 14, 19, 20).
 
     python bench/misses.py 7          # held-out set 7; also 1, 2, 5 or "sample"
 
-Sets 6 and 14-19 are the never-tuned estimates: this script refuses to show their lines. Sets 3
-and 4 are refused too, since they are the older honest estimate. A miss is judged by
-required topic (``Topic.covers``), as the hidden set judges.
+Sets 6, 14, 19 and 20 are the never-tuned estimates: this script refuses to show their
+lines. Sets 3 and 4 are refused too, since they are the older honest estimate. A miss is
+judged by required topic (``Topic.covers``), as the hidden set judges.
 """
 
 from __future__ import annotations

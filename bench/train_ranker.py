@@ -5,10 +5,10 @@
 A multinomial logistic regression over the matcher's terms (canonical words and word pairs,
 with their match weights), trained by stochastic gradient descent (12 passes, seeded, so the
 file is reproducible) on every phrasing of the content (title, keywords, examples) and on
-the in-scope questions of the tuning sets (1, 2, 5, 7-13), each of those three times:
+the in-scope questions of the tuning sets (1, 2, 5, 7-13, 15-18), each of those three times:
 they are how users really write, which the content's phrasings only partly are. A tuning
 question counts for every topic that covers its required id (``Topic.covers``). The sets
-that never tuned anything (3, 4, 6, 14-19) are never read. Weights smaller than
+that never tuned anything (3, 4, 6, 14, 19, 20) are never read. Weights smaller than
 ``MIN_WEIGHT`` are dropped from the file.
 """
 
