@@ -101,7 +101,7 @@ class Thresholds:
 # required topic (Topic.covers): for the hand-set weights (faq.match.HAND_WEIGHTS) and for
 # the learned ones (LEARNED_WEIGHTS).
 HAND_GATE = Gate(
-    weights=(-0.472, 0.977, 2.136, 1.77, -0.93, 1.907, -0.519, 0.559, 0.007, -0.0),
+    weights=(-0.472, 0.977, 2.136, 1.77, -0.93, 1.907, -0.519, 0.559, 0.007, 0.0),
     cut=0.78,
 )
 LEARNED_GATE = Gate(
