@@ -304,3 +304,19 @@ def test_a_missing_reranker_file_means_none(tmp_path: Path) -> None:
     from faq.ranker import load_ranker
 
     assert load_ranker(tmp_path / "nothing.json") is None
+
+
+def test_building_an_index_leaves_the_garbage_collector_as_it_was(content) -> None:
+    """The build pauses the cyclic collector; it must come back on, and stay off for a
+    caller that had turned it off."""
+    import gc
+
+    assert gc.isenabled()
+    Matcher(content, ranker=None)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        Matcher(content, ranker=None)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
