@@ -50,16 +50,19 @@ HELDOUT12 = ROOT / "bench" / "data" / "heldout12_questions.tsv"
 HELDOUT13 = ROOT / "bench" / "data" / "heldout13_questions.tsv"
 # a sixth writer's set, written while the re-ranker was built and run once, on the final matcher
 HELDOUT14 = ROOT / "bench" / "data" / "heldout14_questions.tsv"
-# stop 17: three new writers, from topics.md only, as before. Sets 15 and 16 are never read
-# line by line (their totals judge changes); set 17 is sealed: run once, on the final matcher
+# stop 17: three new writers, from topics.md only, as before. Sets 15 and 16 were never read
+# line by line (their totals judged the first two changes); set 17 was sealed and run once,
+# after the first. All three are tuning sets now (TUNING_SETS)
 HELDOUT15 = ROOT / "bench" / "data" / "heldout15_questions.tsv"
 HELDOUT16 = ROOT / "bench" / "data" / "heldout16_questions.tsv"
 HELDOUT17 = ROOT / "bench" / "data" / "heldout17_questions.tsv"
-# two more writers, after set 17 was run: set 19 is never read line by line (its totals judge
-# changes, with 15 and 16's); set 18 is sealed until the final run of stop 17
+# two more writers, after set 17 was run: set 19 is never read line by line (its totals
+# judged the second change, with 15 and 16's); set 18 was sealed and run once after that
+# change, then became a tuning set
 HELDOUT18 = ROOT / "bench" / "data" / "heldout18_questions.tsv"
 HELDOUT19 = ROOT / "bench" / "data" / "heldout19_questions.tsv"
-# one more writer's set, sealed until the final run of stop 17
+# one more writer's set, written once 15-18 were tuning sets, sealed until the final run of
+# stop 17 and run once then
 HELDOUT20 = ROOT / "bench" / "data" / "heldout20_questions.tsv"
 # The question sets the matcher is tuned on, by the name `bench/misses.py` takes: their
 # misses may be read, and bench/fit_weights.py (gates, thresholds, learned weights) and
@@ -72,7 +75,7 @@ TUNING_SETS = {
     "8": HELDOUT8,
     "9": HELDOUT9,
     # stop 17: sets 10-13 (their totals already read many times, each run at least once on
-    # a final matcher) became tuning sets; set 14 stays a measure; sets 15-17 are new
+    # a final matcher) became tuning sets; set 14 stays a measure
     "10": HELDOUT10,
     "11": HELDOUT11,
     "12": HELDOUT12,
